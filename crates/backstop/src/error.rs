@@ -1,0 +1,321 @@
+//! [`ApiError`]: one error, whatever layer raised it, with a builder that reads well at the call site.
+
+use std::borrow::Cow;
+use std::error::Error as StdError;
+use std::fmt;
+use std::time::Duration;
+
+use http::StatusCode;
+use serde_json::{Map, Value};
+use time::OffsetDateTime;
+
+use crate::code::Code;
+use crate::details::{Details, FieldViolations};
+
+/// A boxed error kept as an [`ApiError`]'s source.
+pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
+
+/// An API error: code, message, details, request id, timestamp, retry hint, and an optional source
+/// error that is kept for logging and never serialized.
+///
+/// ```
+/// use backstop::{ApiError, Code};
+/// use std::time::Duration;
+///
+/// let e = ApiError::validation()
+///     .with_field("email", "Enter a valid email address.")
+///     .with_field("items[2].amount", "Must be at least 0");
+/// assert_eq!(e.code(), &Code::VALIDATION_ERROR);
+/// assert_eq!(e.details().unwrap().fields().unwrap().len(), 2);
+///
+/// let e = ApiError::not_found("invoice", "inv_9");
+/// assert_eq!(e.code().name(), "INVOICE_NOT_FOUND");
+///
+/// let e = ApiError::rate_limited(Duration::from_secs(17));
+/// assert!(e.is_retryable());
+///
+/// let io = std::io::Error::other("connection refused by db-7.internal:5432");
+/// let e = ApiError::internal(io);
+/// assert!(!e.message().contains("db-7"), "the source never reaches the message");
+/// ```
+pub struct ApiError(Box<Inner>);
+
+struct Inner {
+    code: Code,
+    status: StatusCode,
+    message: Cow<'static, str>,
+    details: Option<Details>,
+    request_id: Option<String>,
+    timestamp: Option<OffsetDateTime>,
+    retry_after: Option<Duration>,
+    retryable: bool,
+    source: Option<BoxError>,
+    body_excerpt: Option<String>,
+}
+
+impl ApiError {
+    /// An error with this code, its status, retryability and default message, stamped now.
+    pub fn new(code: Code) -> Self {
+        ApiError(Box::new(Inner {
+            status: code.status(),
+            retryable: code.is_retryable(),
+            message: code.message_cow(),
+            code,
+            details: None,
+            request_id: None,
+            timestamp: Some(OffsetDateTime::now_utc()),
+            retry_after: None,
+            source: None,
+            body_excerpt: None,
+        }))
+    }
+
+    /// 422 `VALIDATION_ERROR`; add fields with [`with_field`](Self::with_field).
+    pub fn validation() -> Self {
+        Self::new(Code::VALIDATION_ERROR)
+    }
+
+    /// 422 `VALIDATION_ERROR` carrying these violations.
+    pub fn from_violations(violations: FieldViolations) -> Self {
+        Self::new(Code::VALIDATION_ERROR).with_details(Details::Fields(violations))
+    }
+
+    /// 404 `<RESOURCE>_NOT_FOUND` with details `{"resource": resource, "id": id}`.
+    pub fn not_found(resource: &str, id: impl fmt::Display) -> Self {
+        Self::new(Code::not_found_for(resource))
+            .with_detail("resource", resource)
+            .with_detail("id", id.to_string())
+    }
+
+    /// 500 `INTERNAL_ERROR` keeping `source` for the log; the client sees only the catalog message.
+    pub fn internal(source: impl Into<BoxError>) -> Self {
+        Self::new(Code::INTERNAL_ERROR).with_source(source)
+    }
+
+    /// 429 `RATE_LIMIT_EXCEEDED` with `Retry-After`.
+    pub fn rate_limited(retry_after: Duration) -> Self {
+        Self::new(Code::RATE_LIMIT_EXCEEDED).with_retry_after(retry_after)
+    }
+
+    /// 503 `SERVICE_UNAVAILABLE` with `Retry-After`.
+    pub fn unavailable(retry_after: Duration) -> Self {
+        Self::new(Code::SERVICE_UNAVAILABLE).with_retry_after(retry_after)
+    }
+
+    /// The generic error for a status (see [`Code::for_status`]).
+    pub fn from_status(status: StatusCode) -> Self {
+        let mut e = Self::new(Code::for_status(status));
+        e.0.status = status;
+        e
+    }
+
+    /// Replaces the human-readable message. It is shown to clients: never put internals in it.
+    pub fn with_message(mut self, message: impl Into<Cow<'static, str>>) -> Self {
+        self.0.message = message.into();
+        self
+    }
+
+    /// Adds a field violation (turning the details into a field map if they were empty).
+    pub fn with_field(mut self, field: impl Into<String>, message: impl Into<String>) -> Self {
+        match &mut self.0.details {
+            Some(Details::Fields(f)) => f.add(field, message),
+            Some(Details::Context(c)) => {
+                let entry = c
+                    .entry(field.into())
+                    .or_insert_with(|| Value::Array(Vec::new()));
+                if let Value::Array(a) = entry {
+                    a.push(Value::String(message.into()));
+                }
+            }
+            None => {
+                let mut f = FieldViolations::new();
+                f.add(field, message);
+                self.0.details = Some(Details::Fields(f));
+            }
+        }
+        self
+    }
+
+    /// Adds a context entry to the details (turning a field map into context if needed).
+    pub fn with_detail(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
+        let key = key.into();
+        let value = value.into();
+        match &mut self.0.details {
+            Some(Details::Context(c)) => {
+                c.insert(key, value);
+            }
+            other => {
+                let mut c = Map::new();
+                if let Some(Details::Fields(f)) = other.take() {
+                    for (field, msgs) in f.iter() {
+                        c.insert(field.to_owned(), Value::from(msgs.to_vec()));
+                    }
+                }
+                c.insert(key, value);
+                *other = Some(Details::Context(c));
+            }
+        }
+        self
+    }
+
+    /// Replaces the details.
+    pub fn with_details(mut self, details: Details) -> Self {
+        self.0.details = Some(details);
+        self
+    }
+
+    /// Sets the request id.
+    pub fn with_request_id(mut self, request_id: impl Into<String>) -> Self {
+        self.0.request_id = Some(request_id.into());
+        self
+    }
+
+    /// Sets (or, with `None`, clears) the timestamp.
+    pub fn with_timestamp(mut self, timestamp: Option<OffsetDateTime>) -> Self {
+        self.0.timestamp = timestamp;
+        self
+    }
+
+    /// Sets when the client may come back (`Retry-After`).
+    pub fn with_retry_after(mut self, retry_after: Duration) -> Self {
+        self.0.retry_after = Some(retry_after);
+        self
+    }
+
+    /// Keeps a source error for the log. It is never serialized.
+    pub fn with_source(mut self, source: impl Into<BoxError>) -> Self {
+        self.0.source = Some(source.into());
+        self
+    }
+
+    /// Overrides the HTTP status (for example a wire profile that answers validation errors with 400).
+    pub fn with_status(mut self, status: StatusCode) -> Self {
+        self.0.status = status;
+        self
+    }
+
+    /// Overrides whether a client may retry.
+    pub fn with_retryable(mut self, retryable: bool) -> Self {
+        self.0.retryable = retryable;
+        self
+    }
+
+    pub(crate) fn set_body_excerpt(&mut self, excerpt: Option<String>) {
+        self.0.body_excerpt = excerpt;
+    }
+
+    /// Sets the request id in place.
+    pub fn set_request_id(&mut self, request_id: impl Into<String>) {
+        self.0.request_id = Some(request_id.into());
+    }
+
+    /// The code.
+    pub fn code(&self) -> &Code {
+        &self.0.code
+    }
+
+    /// The HTTP status (the code's, unless overridden).
+    pub fn status(&self) -> StatusCode {
+        self.0.status
+    }
+
+    /// The human-readable message.
+    pub fn message(&self) -> &str {
+        &self.0.message
+    }
+
+    /// The details, if any.
+    pub fn details(&self) -> Option<&Details> {
+        self.0.details.as_ref().filter(|d| !d.is_empty())
+    }
+
+    /// The request id, if any.
+    pub fn request_id(&self) -> Option<&str> {
+        self.0.request_id.as_deref()
+    }
+
+    /// When the error occurred.
+    pub fn timestamp(&self) -> Option<OffsetDateTime> {
+        self.0.timestamp
+    }
+
+    /// When the client may come back, if known.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.0.retry_after
+    }
+
+    /// Whether a client may retry the same request unchanged.
+    pub fn is_retryable(&self) -> bool {
+        self.0.retryable
+    }
+
+    /// The source error kept for logging.
+    pub fn source_error(&self) -> Option<&(dyn StdError + Send + Sync + 'static)> {
+        self.0.source.as_deref()
+    }
+
+    /// For a decoded error whose body was not recognised: a bounded, printable excerpt of the raw body.
+    pub fn body_excerpt(&self) -> Option<&str> {
+        self.0.body_excerpt.as_deref()
+    }
+
+    /// A copy without the source error (which cannot be cloned).
+    pub fn clone_without_source(&self) -> Self {
+        ApiError(Box::new(Inner {
+            code: self.0.code.clone(),
+            status: self.0.status,
+            message: self.0.message.clone(),
+            details: self.0.details.clone(),
+            request_id: self.0.request_id.clone(),
+            timestamp: self.0.timestamp,
+            retry_after: self.0.retry_after,
+            retryable: self.0.retryable,
+            source: None,
+            body_excerpt: self.0.body_excerpt.clone(),
+        }))
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.0.code.name(), self.0.message)
+    }
+}
+
+/// Debug shows what a client sees plus whether a source is kept; the source itself is shown by
+/// `Display` of [`source_error`](ApiError::source_error) in logs, never here.
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiError")
+            .field("code", &self.0.code)
+            .field("status", &self.0.status.as_u16())
+            .field("message", &self.0.message)
+            .field("details", &self.0.details)
+            .field("request_id", &self.0.request_id)
+            .field("retry_after", &self.0.retry_after)
+            .field("retryable", &self.0.retryable)
+            .field("has_source", &self.0.source.is_some())
+            .finish()
+    }
+}
+
+impl StdError for ApiError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.0
+            .source
+            .as_deref()
+            .map(|e| e as &(dyn StdError + 'static))
+    }
+}
+
+impl From<Code> for ApiError {
+    fn from(code: Code) -> Self {
+        ApiError::new(code)
+    }
+}
+
+impl From<FieldViolations> for ApiError {
+    fn from(v: FieldViolations) -> Self {
+        ApiError::from_violations(v)
+    }
+}

@@ -1,0 +1,50 @@
+//! # backstop: the error contract
+//!
+//! One error contract for an HTTP API, with no I/O and no async: the catalog of [`Code`]s, the
+//! [`ApiError`] type with its field violations, the four wire [`Profile`]s (encode and [`decode`]),
+//! retry classification, `Retry-After` parsing and request-id rules. The server side lives in
+//! `backstop-axum`, the client side in `backstop-client`; both speak through this crate.
+//!
+//! ```
+//! use backstop::{ApiError, Code, Profile, decode};
+//!
+//! // A handler's validation failure, with every bad field at once.
+//! let error = ApiError::validation()
+//!     .with_field("email", "Enter a valid email address.")
+//!     .with_field("currency", "Must be one of: GBP, EUR, USD")
+//!     .with_request_id("0193a4f2-7c1e-7d40-9a51-3f0c2b8e1d22");
+//!
+//! // The server encodes it in its configured profile...
+//! let wire = Profile::Backstop.encode(&error);
+//! assert_eq!(wire.status.as_u16(), 422);
+//! assert_eq!(wire.content_type, "application/json");
+//!
+//! // ...and any client decodes it back, whatever the profile.
+//! let back = decode(wire.status, None, &wire.body);
+//! assert_eq!(back.code(), &Code::VALIDATION_ERROR);
+//! assert_eq!(back.request_id(), error.request_id());
+//! assert!(!back.is_retryable());
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod code;
+mod decode;
+mod details;
+mod error;
+mod profile;
+mod request_id;
+mod retry;
+mod retry_after;
+
+pub use code::{CATALOG, Category, Code, InvalidCode, is_screaming_snake, status_is_retryable};
+pub use decode::{Detected, MAX_DECODE_BYTES, MAX_EXCERPT_BYTES, decode, decode_detailed};
+pub use details::{Details, FieldViolations, path_to_pointer, pointer_to_path};
+pub use error::{ApiError, BoxError};
+pub use profile::{Encoded, JSON, PROBLEM_JSON, Profile, UnknownProfile, format_timestamp};
+pub use request_id::{MAX_REQUEST_ID_LEN, is_valid_request_id, new_request_id};
+pub use retry::{is_idempotent_method, is_retryable};
+pub use retry_after::{MAX_RETRY_AFTER, format_retry_after, parse_retry_after, retry_after_secs};
+
+/// Re-exported so users can name statuses, methods and headers without a direct `http` dependency.
+pub use http;
