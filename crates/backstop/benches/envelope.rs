@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::hint::black_box;
 
 use backstop::{ApiError, Profile, decode};
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
 use time::macros::datetime;
@@ -92,4 +92,34 @@ fn bench(c: &mut Criterion) {
 }
 
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+/// `ENVELOPE_LOOP=<case>:<iterations>` runs one case in a plain loop instead of criterion, for
+/// `valgrind --tool=callgrind`, whose instruction counts do not move with the machine's load
+/// (see `crates/backstop/benches/instructions.sh`). Cases: encode-baseline, encode-backstop,
+/// decode-baseline, decode-backstop, none.
+fn main() {
+    if let Ok(spec) = std::env::var("ENVELOPE_LOOP") {
+        let (case, n) = spec.split_once(':').unwrap_or((spec.as_str(), "10000"));
+        let n: usize = n.parse().unwrap_or(10_000);
+        let (e, b) = (error(), baseline());
+        let body = Profile::Backstop.encode(&e).body;
+        for _ in 0..n {
+            match case {
+                "encode-baseline" => drop(black_box(serde_json::to_vec(black_box(&b)))),
+                "encode-backstop" => drop(black_box(Profile::Backstop.encode(black_box(&e)))),
+                "decode-baseline" => drop(black_box(serde_json::from_slice::<BaselineEnvelope>(
+                    black_box(&body),
+                ))),
+                "decode-backstop" => drop(black_box(decode(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    None,
+                    black_box(&body),
+                ))),
+                _ => {}
+            }
+        }
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

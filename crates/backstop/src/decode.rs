@@ -255,7 +255,7 @@ fn build(
         Some(n) => Code::decoded(n, status, retryable),
         None => Code::for_status(status),
     };
-    let mut e = ApiError::new(code).with_timestamp(None);
+    let mut e = ApiError::unstamped(code);
     if status.is_client_error() || status.is_server_error() {
         e = e.with_status(status);
     }
@@ -268,13 +268,49 @@ fn build(
     if let Some(id) = request_id {
         e = e.with_request_id(id);
     }
-    if let Some(t) = timestamp.and_then(|t| OffsetDateTime::parse(&t, &Rfc3339).ok()) {
+    if let Some(t) = timestamp.and_then(|t| parse_timestamp(&t)) {
         e = e.with_timestamp(Some(t));
     }
     if let Some(r) = retryable {
         e = e.with_retryable(r);
     }
     e
+}
+
+/// Parses an RFC 3339 timestamp, with a fast path for the exact shape backstop writes
+/// (`2026-11-22T10:15:30.123Z`): the general parser costs as much as the rest of a decode.
+fn parse_timestamp(t: &str) -> Option<OffsetDateTime> {
+    let b = t.as_bytes();
+    if b.len() == 24
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T'
+        && b[13] == b':'
+        && b[16] == b':'
+        && b[19] == b'.'
+        && b[23] == b'Z'
+    {
+        let num = |r: std::ops::Range<usize>| -> Option<u32> {
+            b[r].iter().try_fold(0u32, |acc, &c| {
+                c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+            })
+        };
+        let date = time::Date::from_calendar_date(
+            num(0..4)? as i32,
+            time::Month::try_from(num(5..7)? as u8).ok()?,
+            num(8..10)? as u8,
+        )
+        .ok()?;
+        let clock = time::Time::from_hms_milli(
+            num(11..13)? as u8,
+            num(14..16)? as u8,
+            num(17..19)? as u8,
+            num(20..23)? as u16,
+        )
+        .ok()?;
+        return Some(time::PrimitiveDateTime::new(date, clock).assume_utc());
+    }
+    OffsetDateTime::parse(t, &Rfc3339).ok()
 }
 
 /// Every member any profile uses; unknown members are skipped.

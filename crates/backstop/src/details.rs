@@ -143,48 +143,30 @@ impl<'de> Deserialize<'de> for Details {
                 let mut fields: Vec<(String, Vec<String>)> = Vec::new();
                 let mut context: Option<Map<String, Value>> = None;
                 while let Some(key) = map.next_key::<String>()? {
-                    let value: Value = map.next_value()?;
-                    if let Some(ctx) = context.as_mut() {
-                        ctx.insert(key, value);
-                        continue;
-                    }
-                    match value {
-                        Value::Array(items)
-                            if !items.is_empty() && items.iter().all(Value::is_string) =>
-                        {
-                            let messages = items
-                                .into_iter()
-                                .filter_map(|v| match v {
-                                    Value::String(s) => Some(s),
-                                    _ => None,
-                                })
-                                .collect();
-                            fields.push((key, messages));
+                    let value: Member = map.next_value()?;
+                    match (context.as_mut(), value) {
+                        (None, Member::Messages(msgs)) if !msgs.is_empty() => {
+                            match fields.iter_mut().find(|(f, _)| *f == key) {
+                                Some((_, existing)) => existing.extend(msgs),
+                                None => fields.push((key, msgs)),
+                            }
                         }
-                        other => {
+                        (Some(ctx), value) => {
+                            ctx.insert(key, value.into_value());
+                        }
+                        (None, value) => {
                             let mut ctx = Map::new();
                             for (k, msgs) in fields.drain(..) {
-                                ctx.insert(
-                                    k,
-                                    Value::Array(msgs.into_iter().map(Value::String).collect()),
-                                );
+                                ctx.insert(k, Member::Messages(msgs).into_value());
                             }
-                            ctx.insert(key, other);
+                            ctx.insert(key, value.into_value());
                             context = Some(ctx);
                         }
                     }
                 }
                 Ok(match context {
                     Some(ctx) => Details::Context(ctx),
-                    None => {
-                        let mut v = FieldViolations::new();
-                        for (field, messages) in fields {
-                            for m in messages {
-                                v.add(field.clone(), m);
-                            }
-                        }
-                        Details::Fields(v)
-                    }
+                    None => Details::Fields(FieldViolations { entries: fields }),
                 })
             }
         }
@@ -235,6 +217,80 @@ impl<'de> Deserialize<'de> for Details {
         }
 
         AnyDetails::deserialize(deserializer).map(|d| d.0)
+    }
+}
+
+/// One member of a details object: an array of strings (a field's messages) or any other JSON value.
+/// Read directly, without building a `serde_json::Value` for the common case.
+enum Member {
+    Messages(Vec<String>),
+    Other(Value),
+}
+
+impl Member {
+    fn into_value(self) -> Value {
+        match self {
+            Member::Messages(m) => Value::Array(m.into_iter().map(Value::String).collect()),
+            Member::Other(v) => v,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Member {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Member;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Member, A::Error> {
+                let mut strings = Vec::new();
+                while let Some(item) = seq.next_element::<Value>()? {
+                    match item {
+                        Value::String(s) => strings.push(s),
+                        other => {
+                            let mut all: Vec<Value> =
+                                strings.into_iter().map(Value::String).collect();
+                            all.push(other);
+                            while let Some(rest) = seq.next_element::<Value>()? {
+                                all.push(rest);
+                            }
+                            return Ok(Member::Other(Value::Array(all)));
+                        }
+                    }
+                }
+                if strings.is_empty() {
+                    return Ok(Member::Other(Value::Array(Vec::new())));
+                }
+                Ok(Member::Messages(strings))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Member, A::Error> {
+                Value::deserialize(de::value::MapAccessDeserializer::new(map)).map(Member::Other)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Member, E> {
+                Ok(Member::Other(Value::String(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Member, E> {
+                Ok(Member::Other(Value::String(v)))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Member, E> {
+                Ok(Member::Other(Value::Bool(v)))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Member, E> {
+                Ok(Member::Other(Value::from(v)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Member, E> {
+                Ok(Member::Other(Value::from(v)))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Member, E> {
+                Ok(Member::Other(Value::from(v)))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Member, E> {
+                Ok(Member::Other(Value::Null))
+            }
+        }
+        d.deserialize_any(V)
     }
 }
 

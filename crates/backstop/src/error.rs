@@ -70,6 +70,22 @@ impl ApiError {
         }))
     }
 
+    /// An error with no timestamp, for decoding (skips reading the clock).
+    pub(crate) fn unstamped(code: Code) -> Self {
+        ApiError(Box::new(Inner {
+            status: code.status(),
+            retryable: code.is_retryable(),
+            message: code.message_cow(),
+            code,
+            details: None,
+            request_id: None,
+            timestamp: None,
+            retry_after: None,
+            source: None,
+            body_excerpt: None,
+        }))
+    }
+
     /// 422 `VALIDATION_ERROR`; add fields with [`with_field`](Self::with_field).
     pub fn validation() -> Self {
         Self::new(Code::VALIDATION_ERROR)
