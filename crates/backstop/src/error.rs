@@ -118,10 +118,13 @@ impl ApiError {
         Self::new(Code::SERVICE_UNAVAILABLE).with_retry_after(retry_after)
     }
 
-    /// The generic error for a status (see [`Code::for_status`]).
+    /// The generic error for a status (see [`Code::for_status`]). A status that is not 4xx or 5xx
+    /// gives 500 `INTERNAL_ERROR`: an error always carries an error status.
     pub fn from_status(status: StatusCode) -> Self {
         let mut e = Self::new(Code::for_status(status));
-        e.0.status = status;
+        if status.is_client_error() || status.is_server_error() {
+            e.0.status = status;
+        }
         e
     }
 
