@@ -1,0 +1,256 @@
+//! Authentication: the credential store over the database and the two token endpoints.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use backstop::{ApiError, Code};
+use backstop_axum::auth::{
+    Claims, CredentialStore, JwtVerifier, KeyHash, KeyStatus, Principal, PrincipalKind, StoreError,
+    StoredKey,
+};
+use backstop_axum::extract::{Form, Path};
+use base64::Engine;
+use futures_util::future::BoxFuture;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::AppState;
+use super::validate::Fields;
+use crate::db::{Db, PartnerStatus};
+
+/// The scope of partner tokens and API keys.
+pub const PARTNER_SCOPE: &str = "partner";
+/// The scope of business tokens.
+pub const BUSINESS_SCOPE: &str = "business_access";
+
+/// A [`CredentialStore`] over the `api_keys` and `partners` tables, with a short cache of each
+/// partner's status (suspension takes effect within the cache's TTL).
+pub struct DbCredentialStore {
+    db: Db,
+    ttl: Duration,
+    status: Mutex<HashMap<String, (bool, Instant)>>,
+}
+
+impl std::fmt::Debug for DbCredentialStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DbCredentialStore")
+            .field("ttl", &self.ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DbCredentialStore {
+    /// A store over `db`, caching partner status for `ttl`.
+    pub fn new(db: Db, ttl: Duration) -> Self {
+        DbCredentialStore {
+            db,
+            ttl,
+            status: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+fn millis_to_system_time(millis: i64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_millis(u64::try_from(millis).unwrap_or(0))
+}
+
+impl CredentialStore for DbCredentialStore {
+    fn find_key<'a>(
+        &'a self,
+        prefix: &'a str,
+    ) -> BoxFuture<'a, Result<Option<StoredKey>, StoreError>> {
+        Box::pin(async move {
+            let row = self
+                .db
+                .key_by_prefix(prefix)
+                .await
+                .map_err(|e| StoreError(Box::new(e)))?;
+            Ok(row.and_then(|row| {
+                Some(StoredKey {
+                    hash: KeyHash::from_hex(&row.secret_hash)?,
+                    principal: Principal::new(row.partner_id, PrincipalKind::ApiKey)
+                        .with_scopes([PARTNER_SCOPE]),
+                    expires_at: row.expires_at.map(millis_to_system_time),
+                    status: if row.revoked_at.is_some() {
+                        KeyStatus::Revoked
+                    } else {
+                        KeyStatus::Active
+                    },
+                    prefix: row.prefix,
+                })
+            }))
+        })
+    }
+
+    fn is_suspended<'a>(
+        &'a self,
+        principal: &'a Principal,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        Box::pin(async move {
+            let id = principal.id();
+            if !self.ttl.is_zero() {
+                let cache = self.status.lock().unwrap_or_else(|p| p.into_inner());
+                if let Some((suspended, at)) = cache.get(id)
+                    && at.elapsed() < self.ttl
+                {
+                    return Ok(*suspended);
+                }
+            }
+            let partner = self
+                .db
+                .partner(id)
+                .await
+                .map_err(|e| StoreError(Box::new(e)))?;
+            // A principal whose partner is gone is refused like a suspended one.
+            let suspended = partner.is_none_or(|p| p.status == PartnerStatus::Suspended);
+            if !self.ttl.is_zero() {
+                let mut cache = self.status.lock().unwrap_or_else(|p| p.into_inner());
+                if cache.len() > 100_000 {
+                    cache.clear();
+                }
+                cache.insert(id.to_owned(), (suspended, Instant::now()));
+            }
+            Ok(suspended)
+        })
+    }
+}
+
+/// The client-credentials form.
+#[derive(Debug, Deserialize)]
+pub struct TokenForm {
+    grant_type: Option<String>,
+}
+
+/// `POST /v1/platform/oauth2/token/`: HTTP Basic `partner_id:api_key` and
+/// `grant_type=client_credentials` give a one-hour partner token.
+pub async fn partner_token(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<TokenForm>,
+) -> Result<Response, backstop_axum::Error> {
+    let (partner_id, api_key) = basic_credentials(&headers)?;
+    let mut fields = Fields::default();
+    match form.grant_type.as_deref() {
+        None | Some("") => fields.add("grant_type", "This field is required."),
+        Some("client_credentials") => {}
+        Some(_) => fields.add("grant_type", "Must be client_credentials."),
+    }
+    fields.finish()?;
+    let mut key_headers = HeaderMap::new();
+    let value = HeaderValue::from_str(&api_key).map_err(|_| Code::INVALID_API_KEY)?;
+    key_headers.insert("x-api-key", value);
+    let principal = state
+        .authenticator
+        .authenticate(&key_headers)
+        .await?
+        .ok_or(Code::AUTHENTICATION_REQUIRED)?;
+    if principal.id() != partner_id {
+        tracing::info!(partner = %partner_id, "API key presented for another partner");
+        return Err(ApiError::new(Code::INVALID_API_KEY).into());
+    }
+    let claims = Claims::new(partner_id, state.token_ttl).with_scopes([PARTNER_SCOPE]);
+    let token = state.issuer.issue(&claims).map_err(ApiError::internal)?;
+    Ok(token_response(token, state.token_ttl, json!({})))
+}
+
+/// `POST /v1/platform/{business_id}/oauth2/token/`: a partner token gives a token scoped to one of
+/// the partner's businesses.
+pub async fn business_token(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(business_id): Path<String>,
+) -> Result<Response, backstop_axum::Error> {
+    principal.require_scope(PARTNER_SCOPE)?;
+    if state
+        .db
+        .business(principal.id(), &business_id)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::not_found("business", &business_id).into());
+    }
+    let claims = Claims::new(principal.id(), state.token_ttl)
+        .with_scopes([BUSINESS_SCOPE])
+        .with_claim("business_id", business_id.clone());
+    let token = state.issuer.issue(&claims).map_err(ApiError::internal)?;
+    Ok(token_response(
+        token,
+        state.token_ttl,
+        json!({"scope": BUSINESS_SCOPE, "business_id": business_id}),
+    ))
+}
+
+fn token_response(token: String, ttl: Duration, extra: serde_json::Value) -> Response {
+    let mut body = json!({
+        "access_token": token,
+        "token_type": "Bearer",
+        "expires_in": ttl.as_secs(),
+    });
+    if let (Some(b), serde_json::Value::Object(extra)) = (body.as_object_mut(), extra) {
+        b.extend(extra);
+    }
+    (
+        [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+        axum::Json(body),
+    )
+        .into_response()
+}
+
+/// `Authorization: Basic base64(partner_id:api_key)`.
+fn basic_credentials(headers: &HeaderMap) -> Result<(String, String), ApiError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Err(ApiError::new(Code::AUTHENTICATION_REQUIRED)
+            .with_message("Send HTTP Basic credentials: partner_id and API key"));
+    };
+    let failed = || {
+        ApiError::new(Code::AUTHENTICATION_FAILED)
+            .with_message("Send HTTP Basic credentials: partner_id and API key")
+    };
+    let value = value.to_str().map_err(|_| failed())?.trim();
+    let (scheme, encoded) = value.split_once(' ').ok_or_else(failed)?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return Err(failed());
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .map_err(|_| failed())?;
+    let decoded = String::from_utf8(decoded).map_err(|_| failed())?;
+    let (id, key) = decoded.split_once(':').ok_or_else(failed)?;
+    if id.is_empty() || key.is_empty() {
+        return Err(failed());
+    }
+    Ok((id.to_owned(), key.to_owned()))
+}
+
+/// Business-scoped endpoints: a business token for exactly this business.
+pub fn require_business(
+    principal: &Principal,
+    business_id: &str,
+) -> Result<(), backstop_axum::Error> {
+    principal.require_scope(BUSINESS_SCOPE)?;
+    principal.require_tenant(business_id)
+}
+
+/// The `--bare` baseline's only middleware: a verified bearer token becomes the [`Principal`]
+/// (no database lookup, no suspension check).
+pub async fn bare_principal(
+    State(verifier): State<Arc<JwtVerifier>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let token = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_owned);
+    if let Some(p) = token.and_then(|t| verifier.principal(&t).ok()) {
+        req.extensions_mut().insert(p);
+    }
+    next.run(req).await
+}

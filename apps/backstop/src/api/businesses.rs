@@ -1,0 +1,131 @@
+//! `/v1/platform/businesses/`: a partner's businesses.
+
+use axum::extract::State;
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use backstop::ApiError;
+use backstop_axum::auth::Principal;
+use backstop_axum::extract::{Json, Path, Query};
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use super::auth::{BUSINESS_SCOPE, PARTNER_SCOPE};
+use super::page::{PageQuery, Paginated};
+use super::validate::Fields;
+use crate::db::{Business, Insert, NewBusiness, millis_to_rfc3339};
+
+/// A business as the API shows it.
+#[derive(Debug, Serialize)]
+pub struct BusinessView {
+    id: String,
+    external_id: String,
+    legal_name: String,
+    email: String,
+    country: String,
+    base_currency: String,
+    created_at: String,
+    #[serde(rename = "_meta", skip_serializing_if = "Option::is_none")]
+    meta: Option<serde_json::Value>,
+}
+
+impl From<Business> for BusinessView {
+    fn from(b: Business) -> Self {
+        BusinessView {
+            id: b.id,
+            external_id: b.external_id,
+            legal_name: b.legal_name,
+            email: b.email,
+            country: b.country,
+            base_currency: b.base_currency,
+            created_at: millis_to_rfc3339(b.created_at),
+            meta: None,
+        }
+    }
+}
+
+/// The create body (every field optional here so that every missing one is reported at once).
+#[derive(Debug, Deserialize)]
+pub struct CreateBusiness {
+    external_id: Option<String>,
+    legal_name: Option<String>,
+    email: Option<String>,
+    country: Option<String>,
+    base_currency: Option<String>,
+}
+
+impl CreateBusiness {
+    fn check(&self) -> Result<NewBusiness, ApiError> {
+        let mut f = Fields::default();
+        let external_id = f.required("external_id", &self.external_id, 255);
+        let legal_name = f.required("legal_name", &self.legal_name, 255);
+        let email = f.email("email", &self.email);
+        let country = f.country("country", &self.country);
+        let base_currency = f.currency("base_currency", &self.base_currency);
+        f.finish()?;
+        // Every `None` above added a violation, so `finish` returned it.
+        let (Some(e), Some(l), Some(m), Some(c), Some(b)) =
+            (external_id, legal_name, email, country, base_currency)
+        else {
+            return Err(ApiError::validation());
+        };
+        Ok(NewBusiness {
+            external_id: e.to_owned(),
+            legal_name: l.to_owned(),
+            email: m.to_owned(),
+            country: c.to_owned(),
+            base_currency: b.to_owned(),
+        })
+    }
+}
+
+/// `POST`: 201 with `_meta.created = true`, or 200 with the existing business and
+/// `_meta.created = false` for an `external_id` seen before.
+pub async fn create(
+    State(state): State<AppState>,
+    principal: Principal,
+    Json(body): Json<CreateBusiness>,
+) -> Result<Response, backstop_axum::Error> {
+    principal.require_scope(PARTNER_SCOPE)?;
+    let new = body.check()?;
+    let (status, business, created) = match state.db.create_business(principal.id(), new).await? {
+        Insert::Created(b) => (StatusCode::CREATED, b, true),
+        Insert::Existing(b) => (StatusCode::OK, b, false),
+    };
+    let mut view = BusinessView::from(business);
+    view.meta = Some(serde_json::json!({ "created": created }));
+    Ok((status, axum::Json(view)).into_response())
+}
+
+/// `GET`: the partner's businesses.
+pub async fn list(
+    State(state): State<AppState>,
+    principal: Principal,
+    uri: Uri,
+    Query(query): Query<PageQuery>,
+) -> Result<axum::Json<Paginated<BusinessView>>, backstop_axum::Error> {
+    principal.require_scope(PARTNER_SCOPE)?;
+    let req = query.check()?;
+    let page = state
+        .db
+        .businesses(principal.id(), req.limit(), req.offset())
+        .await?;
+    let results = page.items.into_iter().map(BusinessView::from).collect();
+    Ok(axum::Json(Paginated::new(&uri, req, page.count, results)))
+}
+
+/// `GET /{business_id}/`: with a partner token (any of its businesses) or that business's token.
+pub async fn show(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(business_id): Path<String>,
+) -> Result<axum::Json<BusinessView>, backstop_axum::Error> {
+    if principal.has_scope(BUSINESS_SCOPE) {
+        principal.require_tenant(&business_id)?;
+    } else {
+        principal.require_scope(PARTNER_SCOPE)?;
+    }
+    match state.db.business(principal.id(), &business_id).await? {
+        Some(b) => Ok(axum::Json(b.into())),
+        None => Err(ApiError::not_found("business", &business_id).into()),
+    }
+}

@@ -1,0 +1,97 @@
+//! `/v1/platform/businesses/{business_id}/customers/`: a business's customers.
+
+use axum::extract::State;
+use axum::http::{StatusCode, Uri};
+use backstop::ApiError;
+use backstop_axum::auth::Principal;
+use backstop_axum::extract::{Json, Path, Query};
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use super::auth::require_business;
+use super::page::{PageQuery, Paginated};
+use super::validate::Fields;
+use crate::db::{Customer, NewCustomer, millis_to_rfc3339};
+
+/// A customer as the API shows it.
+#[derive(Debug, Serialize)]
+pub struct CustomerView {
+    id: String,
+    business_id: String,
+    name: String,
+    email: String,
+    created_at: String,
+}
+
+impl From<Customer> for CustomerView {
+    fn from(c: Customer) -> Self {
+        CustomerView {
+            id: c.id,
+            business_id: c.business_id,
+            name: c.name,
+            email: c.email,
+            created_at: millis_to_rfc3339(c.created_at),
+        }
+    }
+}
+
+/// The create body.
+#[derive(Debug, Deserialize)]
+pub struct CreateCustomer {
+    name: Option<String>,
+    email: Option<String>,
+}
+
+/// `POST`: 201 with the customer.
+pub async fn create(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(business_id): Path<String>,
+    Json(body): Json<CreateCustomer>,
+) -> Result<(StatusCode, axum::Json<CustomerView>), backstop_axum::Error> {
+    require_business(&principal, &business_id)?;
+    let mut f = Fields::default();
+    let name = f.required("name", &body.name, 255);
+    let email = f.email("email", &body.email);
+    f.finish()?;
+    let (Some(name), Some(email)) = (name, email) else {
+        return Err(ApiError::validation().into());
+    };
+    let new = NewCustomer {
+        name: name.to_owned(),
+        email: email.to_owned(),
+    };
+    let customer = state.db.create_customer(&business_id, new).await?;
+    Ok((StatusCode::CREATED, axum::Json(customer.into())))
+}
+
+/// `GET`: the business's customers.
+pub async fn list(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(business_id): Path<String>,
+    uri: Uri,
+    Query(query): Query<PageQuery>,
+) -> Result<axum::Json<Paginated<CustomerView>>, backstop_axum::Error> {
+    require_business(&principal, &business_id)?;
+    let req = query.check()?;
+    let page = state
+        .db
+        .customers(&business_id, req.limit(), req.offset())
+        .await?;
+    let results = page.items.into_iter().map(CustomerView::from).collect();
+    Ok(axum::Json(Paginated::new(&uri, req, page.count, results)))
+}
+
+/// `GET /{customer_id}/`.
+pub async fn show(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((business_id, customer_id)): Path<(String, String)>,
+) -> Result<axum::Json<CustomerView>, backstop_axum::Error> {
+    require_business(&principal, &business_id)?;
+    match state.db.customer(&business_id, &customer_id).await? {
+        Some(c) => Ok(axum::Json(c.into())),
+        None => Err(ApiError::not_found("customer", &customer_id).into()),
+    }
+}

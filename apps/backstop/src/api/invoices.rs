@@ -1,0 +1,264 @@
+//! `/v1/platform/businesses/{business_id}/invoices/`: a business's invoices.
+
+use axum::extract::State;
+use axum::http::{StatusCode, Uri};
+use backstop::{ApiError, Code};
+use backstop_axum::auth::Principal;
+use backstop_axum::extract::{Json, Path, Query};
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use super::auth::require_business;
+use super::page::{PageQuery, Paginated};
+use super::validate::Fields;
+use crate::db::{Insert, Invoice, LineItem, NewInvoice, millis_to_rfc3339};
+
+/// The most lines an invoice may have.
+pub const MAX_LINE_ITEMS: usize = 100;
+
+/// An invoice as the API shows it.
+#[derive(Debug, Serialize)]
+pub struct InvoiceView {
+    id: String,
+    business_id: String,
+    customer_id: String,
+    external_id: Option<String>,
+    currency: String,
+    due_date: String,
+    total: i64,
+    line_items: Vec<LineItemView>,
+    created_at: String,
+}
+
+/// An invoice line as the API shows it.
+#[derive(Debug, Serialize)]
+pub struct LineItemView {
+    description: String,
+    quantity: i64,
+    unit_amount: i64,
+    amount: i64,
+}
+
+impl From<Invoice> for InvoiceView {
+    fn from(i: Invoice) -> Self {
+        InvoiceView {
+            id: i.id,
+            business_id: i.business_id,
+            customer_id: i.customer_id,
+            external_id: i.external_id,
+            currency: i.currency,
+            due_date: i.due_date,
+            total: i.total,
+            line_items: i
+                .line_items
+                .into_iter()
+                .map(|l| LineItemView {
+                    description: l.description,
+                    quantity: l.quantity,
+                    unit_amount: l.unit_amount,
+                    amount: l.amount,
+                })
+                .collect(),
+            created_at: millis_to_rfc3339(i.created_at),
+        }
+    }
+}
+
+/// The create body.
+#[derive(Debug, Deserialize)]
+pub struct CreateInvoice {
+    customer_id: Option<String>,
+    external_id: Option<String>,
+    currency: Option<String>,
+    due_date: Option<String>,
+    line_items: Option<Vec<CreateLineItem>>,
+}
+
+/// One line of the create body.
+#[derive(Debug, Deserialize)]
+pub struct CreateLineItem {
+    description: Option<String>,
+    quantity: Option<i64>,
+    unit_amount: Option<i64>,
+}
+
+fn check_lines(
+    f: &mut Fields,
+    lines: &Option<Vec<CreateLineItem>>,
+) -> Option<(Vec<LineItem>, i64)> {
+    let lines = match lines {
+        None => {
+            f.add("line_items", "This field is required.");
+            return None;
+        }
+        Some(l) if l.is_empty() => {
+            f.add("line_items", "At least one line item is required.");
+            return None;
+        }
+        Some(l) if l.len() > MAX_LINE_ITEMS => {
+            f.add(
+                "line_items",
+                format!("At most {MAX_LINE_ITEMS} line items."),
+            );
+            return None;
+        }
+        Some(l) => l,
+    };
+    let mut out = Vec::with_capacity(lines.len());
+    let mut total: Option<i64> = Some(0);
+    let mut ok = true;
+    for (i, line) in lines.iter().enumerate() {
+        let description = f.required(
+            &format!("line_items[{i}].description"),
+            &line.description,
+            500,
+        );
+        let quantity = match line.quantity {
+            None => {
+                f.add(
+                    format!("line_items[{i}].quantity"),
+                    "This field is required.",
+                );
+                None
+            }
+            Some(q) if q <= 0 => {
+                f.add(
+                    format!("line_items[{i}].quantity"),
+                    "Must be greater than 0.",
+                );
+                None
+            }
+            Some(q) => Some(q),
+        };
+        let unit_amount = match line.unit_amount {
+            None => {
+                f.add(
+                    format!("line_items[{i}].unit_amount"),
+                    "This field is required.",
+                );
+                None
+            }
+            Some(u) if u < 0 => {
+                f.add(
+                    format!("line_items[{i}].unit_amount"),
+                    "Must be at least 0.",
+                );
+                None
+            }
+            Some(u) => Some(u),
+        };
+        match (description, quantity, unit_amount) {
+            (Some(d), Some(q), Some(u)) => match q.checked_mul(u) {
+                Some(amount) => {
+                    total = total.and_then(|t| t.checked_add(amount));
+                    out.push(LineItem {
+                        description: d.to_owned(),
+                        quantity: q,
+                        unit_amount: u,
+                        amount,
+                    });
+                }
+                None => {
+                    f.add(
+                        format!("line_items[{i}].unit_amount"),
+                        "The line amount is too large.",
+                    );
+                    ok = false;
+                }
+            },
+            _ => ok = false,
+        }
+    }
+    if ok && total.is_none() {
+        f.add("line_items", "The invoice total is too large.");
+    }
+    if ok { total.map(|t| (out, t)) } else { None }
+}
+
+/// `POST`: 201 with the invoice and its computed total; an `external_id` already used in this
+/// business gives 409 `DUPLICATE_EXTERNAL_ID` with the existing invoice's id in the details.
+pub async fn create(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(business_id): Path<String>,
+    Json(body): Json<CreateInvoice>,
+) -> Result<(StatusCode, axum::Json<InvoiceView>), backstop_axum::Error> {
+    require_business(&principal, &business_id)?;
+    let mut f = Fields::default();
+    let customer_id = f.required("customer_id", &body.customer_id, 64);
+    let currency = f.currency("currency", &body.currency);
+    let due_date = f.date("due_date", &body.due_date);
+    let external_id = match body.external_id.as_deref().map(str::trim) {
+        Some("") => {
+            f.add("external_id", "May not be blank.");
+            None
+        }
+        Some(e) if e.chars().count() > 255 => {
+            f.add(
+                "external_id",
+                "Ensure this field has no more than 255 characters.",
+            );
+            None
+        }
+        other => other,
+    };
+    let lines = check_lines(&mut f, &body.line_items);
+    if let Some(id) = customer_id
+        && state.db.customer(&business_id, id).await?.is_none()
+    {
+        f.add("customer_id", "No customer with this id in this business.");
+    }
+    f.finish()?;
+    let (Some(customer_id), Some(currency), Some(due_date), Some((line_items, total))) =
+        (customer_id, currency, due_date, lines)
+    else {
+        return Err(ApiError::validation().into());
+    };
+    let new = NewInvoice {
+        customer_id: customer_id.to_owned(),
+        external_id: external_id.map(str::to_owned),
+        currency: currency.to_owned(),
+        due_date: due_date.to_owned(),
+        total,
+        line_items,
+    };
+    match state.db.create_invoice(&business_id, new).await? {
+        Insert::Created(invoice) => Ok((StatusCode::CREATED, axum::Json(invoice.into()))),
+        Insert::Existing(existing) => Err(ApiError::new(Code::DUPLICATE_EXTERNAL_ID)
+            .with_detail("resource", "invoice")
+            .with_detail("id", existing.id)
+            .with_detail("external_id", existing.external_id.unwrap_or_default())
+            .into()),
+    }
+}
+
+/// `GET`: the business's invoices.
+pub async fn list(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(business_id): Path<String>,
+    uri: Uri,
+    Query(query): Query<PageQuery>,
+) -> Result<axum::Json<Paginated<InvoiceView>>, backstop_axum::Error> {
+    require_business(&principal, &business_id)?;
+    let req = query.check()?;
+    let page = state
+        .db
+        .invoices(&business_id, req.limit(), req.offset())
+        .await?;
+    let results = page.items.into_iter().map(InvoiceView::from).collect();
+    Ok(axum::Json(Paginated::new(&uri, req, page.count, results)))
+}
+
+/// `GET /{invoice_id}/`.
+pub async fn show(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((business_id, invoice_id)): Path<(String, String)>,
+) -> Result<axum::Json<InvoiceView>, backstop_axum::Error> {
+    require_business(&principal, &business_id)?;
+    match state.db.invoice(&business_id, &invoice_id).await? {
+        Some(i) => Ok(axum::Json(i.into())),
+        None => Err(ApiError::not_found("invoice", &invoice_id).into()),
+    }
+}

@@ -1,0 +1,287 @@
+//! The HTTP API: routes, shared state and the layer stack.
+//!
+//! Outermost first: metrics, the [`Contract`] (request id, envelope, logging, error records), then
+//! for `/v1` routes chaos (when enabled), [`AuthLayer`] (partner tokens, business tokens and API keys
+//! checked against [`DbCredentialStore`]), the per-partner [`RateLimitLayer`] and the
+//! [`IdempotencyLayer`]. Every path answers with and without a trailing slash.
+
+mod auth;
+mod businesses;
+mod customers;
+mod invoices;
+mod metrics;
+pub mod openapi;
+mod page;
+mod requests;
+mod validate;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::response::IntoResponse;
+use axum::routing::{MethodRouter, get, post};
+use backstop::{ApiError, Code};
+use backstop_axum::auth::{AuthLayer, Authenticator, JwtIssuer, JwtVerifier};
+use backstop_axum::idempotency::{IdempotencyLayer, IdempotencyStore, MemoryIdempotencyStore};
+use backstop_axum::rate_limit::{
+    MemoryRateLimitStore, Policies, Quota, RateLimitLayer, RateLimitStore,
+};
+use backstop_axum::{Contract, ErrorSink};
+
+pub use auth::DbCredentialStore;
+pub use metrics::Metrics;
+
+use crate::chaos;
+use crate::config::ServeConfig;
+use crate::db::{Db, DbErrorSink};
+
+/// Why the app could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The database is unreachable or could not be migrated.
+    #[error(transparent)]
+    Db(#[from] crate::db::DbError),
+    /// Redis could not be set up.
+    #[error("cannot use Redis: {0}")]
+    Redis(String),
+    /// A setting is invalid.
+    #[error("invalid setting: {0}")]
+    Config(String),
+}
+
+/// The state every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub db: Db,
+    pub(crate) issuer: JwtIssuer,
+    pub(crate) authenticator: Arc<Authenticator>,
+    pub(crate) sink: Option<Arc<dyn ErrorSink>>,
+    pub(crate) metrics: Arc<Metrics>,
+    pub(crate) openapi: Arc<String>,
+    pub(crate) token_ttl: std::time::Duration,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").finish_non_exhaustive()
+    }
+}
+
+/// A built application: its router and the state behind it.
+#[derive(Debug)]
+pub struct App {
+    /// The router (serve it with `into_make_service_with_connect_info::<SocketAddr>()`).
+    pub router: Router,
+    /// The shared state (database, metrics...).
+    pub state: AppState,
+}
+
+/// Connects to the database (migrating it), loads or creates the token secret, and builds the router.
+pub async fn build(config: &ServeConfig) -> Result<App, StartError> {
+    let db = Db::connect(&config.database_url).await?;
+    build_with_db(config, db).await
+}
+
+/// Like [`build`] on an already connected database.
+pub async fn build_with_db(config: &ServeConfig, db: Db) -> Result<App, StartError> {
+    let secret = match &config.jwt_secret {
+        Some(s) if s.len() >= 32 => s.clone(),
+        Some(_) => {
+            return Err(StartError::Config(
+                "--jwt-secret must be at least 32 characters".to_owned(),
+            ));
+        }
+        None => db.setting_or_insert("jwt_secret", random_secret).await?,
+    };
+    let store: Arc<dyn backstop_axum::auth::CredentialStore> = Arc::new(DbCredentialStore::new(
+        db.clone(),
+        config.suspension_cache_ttl,
+    ));
+    let verifier = JwtVerifier::hs256(secret.as_bytes()).with_tenant_claim("business_id");
+    let make_authenticator = || Authenticator::from_arc(store.clone()).with_jwt(verifier.clone());
+    let authenticator = Arc::new(make_authenticator());
+    let sink: Option<Arc<dyn ErrorSink>> = if config.bare {
+        None
+    } else {
+        Some(DbErrorSink::start(db.clone()))
+    };
+    let state = AppState {
+        db,
+        issuer: JwtIssuer::hs256(secret.as_bytes()),
+        authenticator,
+        sink: sink.clone(),
+        metrics: Arc::new(Metrics::default()),
+        openapi: Arc::new(openapi::document(
+            config.error_format,
+            config
+                .chaos
+                .as_ref()
+                .filter(|c| c.error_rate > 0.0)
+                .map(|c| c.status),
+        )),
+        token_ttl: config.token_ttl,
+    };
+
+    if config.bare {
+        let router = Router::new()
+            .merge(token_routes())
+            .merge(authenticated_routes())
+            .layer(axum::middleware::from_fn_with_state(
+                Arc::new(verifier),
+                auth::bare_principal,
+            ))
+            .merge(open_routes())
+            .with_state(state.clone());
+        return Ok(App { router, state });
+    }
+
+    let (rate_store, idem_store) = stores(config)?;
+    let quota = Quota::per_minute(config.rate_limit_per_minute.max(1))
+        .ok_or_else(|| StartError::Config("--rate-limit-per-minute must be > 0".to_owned()))?;
+    let rate_limit = RateLimitLayer::from_arc(rate_store, Policies::new(quota));
+    let idempotency = IdempotencyLayer::from_arc(idem_store);
+
+    let public = token_routes()
+        .layer(idempotency.clone())
+        .layer(rate_limit.clone());
+    let protected = authenticated_routes()
+        .layer(idempotency)
+        .layer(rate_limit)
+        .layer(AuthLayer::new(make_authenticator()));
+    let mut api = Router::new().merge(public).merge(protected);
+    if let Some(chaos) = config.chaos.clone().filter(|c| c.is_active()) {
+        tracing::warn!(
+            error_rate = chaos.error_rate,
+            status = chaos.status,
+            latency_ms = ?chaos.latency_ms,
+            "CHAOS MODE ON: injecting errors and latency into /v1 requests"
+        );
+        api = api.layer(axum::middleware::from_fn_with_state(
+            Arc::new(chaos),
+            chaos::inject,
+        ));
+    }
+    let mut contract = Contract::new().profile(config.error_format);
+    if let Some(sink) = sink {
+        contract = contract.error_sink(sink);
+    }
+    let router = api
+        .merge(open_routes())
+        .layer(contract)
+        .layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            metrics::record,
+        ))
+        .with_state(state.clone());
+    Ok(App { router, state })
+}
+
+type Stores = (Arc<dyn RateLimitStore>, Arc<dyn IdempotencyStore>);
+
+fn stores(config: &ServeConfig) -> Result<Stores, StartError> {
+    match &config.redis_url {
+        None => Ok((
+            Arc::new(MemoryRateLimitStore::new()),
+            Arc::new(MemoryIdempotencyStore::new()),
+        )),
+        Some(url) => {
+            let prefix = &config.redis_prefix;
+            let rate =
+                backstop_axum::rate_limit::RedisRateLimitStore::new(url, format!("{prefix}:rl"))
+                    .map_err(|e| StartError::Redis(e.to_string()))?;
+            let idem = backstop_axum::idempotency::RedisIdempotencyStore::new(
+                url,
+                format!("{prefix}:idem"),
+            )
+            .map_err(|e| StartError::Redis(e.to_string()))?;
+            Ok((Arc::new(rate), Arc::new(idem)))
+        }
+    }
+}
+
+fn random_secret() -> String {
+    use rand::Rng;
+    let bytes: [u8; 32] = rand::rng().random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Adds `path` with and without its trailing slash.
+fn both(router: Router<AppState>, path: &str, method: MethodRouter<AppState>) -> Router<AppState> {
+    let trimmed = path.trim_end_matches('/');
+    router
+        .route(trimmed, method.clone())
+        .route(&format!("{trimmed}/"), method)
+}
+
+fn token_routes() -> Router<AppState> {
+    both(
+        Router::new(),
+        "/v1/platform/oauth2/token/",
+        post(auth::partner_token),
+    )
+}
+
+fn authenticated_routes() -> Router<AppState> {
+    let r = Router::new();
+    let r = both(
+        r,
+        "/v1/platform/{business_id}/oauth2/token/",
+        post(auth::business_token),
+    );
+    let r = both(
+        r,
+        "/v1/platform/businesses/",
+        get(businesses::list).post(businesses::create),
+    );
+    let r = both(
+        r,
+        "/v1/platform/businesses/{business_id}/",
+        get(businesses::show),
+    );
+    let r = both(
+        r,
+        "/v1/platform/businesses/{business_id}/customers/",
+        get(customers::list).post(customers::create),
+    );
+    let r = both(
+        r,
+        "/v1/platform/businesses/{business_id}/customers/{customer_id}/",
+        get(customers::show),
+    );
+    let r = both(
+        r,
+        "/v1/platform/businesses/{business_id}/invoices/",
+        get(invoices::list).post(invoices::create),
+    );
+    let r = both(
+        r,
+        "/v1/platform/businesses/{business_id}/invoices/{invoice_id}/",
+        get(invoices::show),
+    );
+    both(r, "/v1/requests/{request_id}", get(requests::show))
+}
+
+fn open_routes() -> Router<AppState> {
+    let r = both(Router::new(), "/healthz", get(healthz));
+    let r = both(r, "/metrics", get(metrics::show));
+    both(r, "/openapi.json", get(openapi_json))
+}
+
+async fn healthz(State(state): State<AppState>) -> Result<impl IntoResponse, backstop_axum::Error> {
+    state.db.ping().await.map_err(|e| {
+        ApiError::new(Code::SERVICE_UNAVAILABLE)
+            .with_retry_after(std::time::Duration::from_secs(1))
+            .with_message("The database is unreachable")
+            .with_source(e)
+    })?;
+    Ok(axum::Json(serde_json::json!({"status": "ok"})))
+}
+
+async fn openapi_json(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        state.openapi.as_str().to_owned(),
+    )
+}

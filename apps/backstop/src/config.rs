@@ -1,0 +1,74 @@
+//! [`ServeConfig`]: everything `backstop serve` is configured with.
+
+use std::net::SocketAddr;
+use std::ops::RangeInclusive;
+use std::time::Duration;
+
+use backstop::Profile;
+
+/// Fault injection for exercising clients: off by default.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChaosConfig {
+    /// The fraction of API requests (0.0..=1.0) answered with an injected error.
+    pub error_rate: f64,
+    /// The status of injected errors (4xx or 5xx; 503 by default).
+    pub status: u16,
+    /// Extra latency added to every API request, in milliseconds, drawn uniformly from this range.
+    pub latency_ms: RangeInclusive<u64>,
+}
+
+impl ChaosConfig {
+    /// Whether this configuration injects anything.
+    pub fn is_active(&self) -> bool {
+        self.error_rate > 0.0 || *self.latency_ms.end() > 0
+    }
+}
+
+/// The settings of `backstop serve`.
+#[derive(Clone, Debug)]
+pub struct ServeConfig {
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// `sqlite://PATH` (created if missing) or `postgres://...`.
+    pub database_url: String,
+    /// Shared rate-limit and idempotency state in Redis (in memory when `None`).
+    pub redis_url: Option<String>,
+    /// The wire profile of error bodies.
+    pub error_format: Profile,
+    /// The HS256 secret for access tokens; when `None`, one is generated on first start and kept in
+    /// the database's `settings` table.
+    pub jwt_secret: Option<String>,
+    /// Requests per minute per partner (and per client IP for unauthenticated requests).
+    pub rate_limit_per_minute: u32,
+    /// Access token lifetime.
+    pub token_ttl: Duration,
+    /// How long a partner's active/suspended status is cached (0 = read it on every request).
+    pub suspension_cache_ttl: Duration,
+    /// Fault injection, if any.
+    pub chaos: Option<ChaosConfig>,
+    /// Benchmark baseline: bare handlers without the contract, auth store, rate limit and idempotency
+    /// layers (tokens are still verified, without any database lookup).
+    pub bare: bool,
+    /// Prefix of the Redis keys (so several deployments or test runs can share one Redis).
+    pub redis_prefix: String,
+}
+
+impl ServeConfig {
+    /// Defaults: `127.0.0.1:8080`, `sqlite://backstop.db`, canonical errors, 120 requests a minute,
+    /// one-hour tokens, a one-second suspension cache, no chaos.
+    pub fn new(database_url: impl Into<String>) -> Self {
+        ServeConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: database_url.into(),
+            redis_url: None,
+            error_format: Profile::Backstop,
+            jwt_secret: None,
+            rate_limit_per_minute: 120,
+            token_ttl: Duration::from_secs(3600),
+            suspension_cache_ttl: Duration::from_secs(1),
+            chaos: None,
+            bare: false,
+            redis_prefix: "backstop".to_owned(),
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! `error_records`: every error answered, kept 30 days, looked up by request id by the partner that
+//! made the request.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use backstop_axum::{BoxFuture, ErrorRecord, ErrorSink, MemoryErrorSink};
+use time::OffsetDateTime;
+use tokio::sync::mpsc;
+
+use super::{Db, DbError, now_millis, on_pool, on_write_pool};
+
+/// How long error records are kept.
+pub const RETENTION: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+/// How often expired records are purged.
+const PURGE_EVERY: Duration = Duration::from_secs(60 * 60);
+/// Records waiting to be written; beyond it new records are dropped (and counted in the log).
+const QUEUE: usize = 4096;
+
+/// A stored error record as read back.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ErrorRecordRow {
+    /// The request id.
+    pub request_id: String,
+    /// The partner that made the request, when authenticated.
+    pub partner_id: Option<String>,
+    /// HTTP method.
+    pub method: String,
+    /// Matched route template or raw path.
+    pub route: String,
+    /// HTTP status sent.
+    pub status: i64,
+    /// Error code.
+    pub code: String,
+    /// Client-visible message.
+    pub message: String,
+    /// Client-visible details, JSON text.
+    pub details: Option<String>,
+    /// When, unix millis.
+    pub created_at: i64,
+}
+
+impl ErrorRecordRow {
+    fn into_record(self) -> ErrorRecord {
+        ErrorRecord {
+            request_id: self.request_id,
+            principal: self.partner_id,
+            method: self.method,
+            route: self.route,
+            status: u16::try_from(self.status).unwrap_or(500),
+            code: self.code,
+            message: self.message,
+            details: self
+                .details
+                .as_deref()
+                .and_then(|d| serde_json::from_str(d).ok()),
+            timestamp: OffsetDateTime::from_unix_timestamp_nanos(
+                i128::from(self.created_at) * 1_000_000,
+            )
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH),
+        }
+    }
+}
+
+/// An [`ErrorSink`] backed by the `error_records` table.
+///
+/// `record` never blocks the response: the record goes into a recent-records memory cache (so a
+/// lookup right after the error finds it) and onto a bounded queue that a background task writes to
+/// the database. Another task purges records older than 30 days every hour.
+pub struct DbErrorSink {
+    db: Db,
+    recent: MemoryErrorSink,
+    queue: mpsc::Sender<ErrorRecord>,
+}
+
+impl std::fmt::Debug for DbErrorSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DbErrorSink").finish_non_exhaustive()
+    }
+}
+
+impl DbErrorSink {
+    /// Starts the writer and purge tasks (needs a Tokio runtime).
+    pub fn start(db: Db) -> Arc<Self> {
+        let (queue, mut rx) = mpsc::channel::<ErrorRecord>(QUEUE);
+        let writer_db = db.clone();
+        tokio::spawn(async move {
+            while let Some(record) = rx.recv().await {
+                if let Err(e) = writer_db.insert_error_record(&record).await {
+                    tracing::warn!(error = %e, request_id = %record.request_id, "error record not stored");
+                }
+            }
+        });
+        let purge_db = db.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(PURGE_EVERY);
+            loop {
+                tick.tick().await;
+                match purge_db.purge_error_records(RETENTION).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(purged = n, "expired error records purged"),
+                    Err(e) => tracing::warn!(error = %e, "error record purge failed"),
+                }
+            }
+        });
+        Arc::new(DbErrorSink {
+            db,
+            recent: MemoryErrorSink::new(1024).with_retention(RETENTION),
+            queue,
+        })
+    }
+}
+
+impl ErrorSink for DbErrorSink {
+    fn record(&self, record: ErrorRecord) {
+        self.recent.record(record.clone());
+        if self.queue.try_send(record).is_err() {
+            tracing::warn!("error record queue full; record dropped from the database");
+        }
+    }
+
+    fn lookup<'a>(&'a self, request_id: &'a str) -> BoxFuture<'a, Option<ErrorRecord>> {
+        Box::pin(async move {
+            if let Some(r) = self.recent.lookup(request_id).await {
+                return Some(r);
+            }
+            match self.db.error_record(request_id, RETENTION).await {
+                Ok(r) => r.map(ErrorRecordRow::into_record),
+                Err(e) => {
+                    tracing::warn!(error = %e, "error record lookup failed");
+                    None
+                }
+            }
+        })
+    }
+}
+
+impl Db {
+    /// Stores (or replaces, for a repeated request id) one error record.
+    pub async fn insert_error_record(&self, r: &ErrorRecord) -> Result<(), DbError> {
+        let details = r
+            .details
+            .as_ref()
+            .and_then(|d| serde_json::to_string(d).ok());
+        let created_at = (r.timestamp.unix_timestamp_nanos() / 1_000_000) as i64;
+        on_write_pool!(self, |p| {
+            sqlx::query(
+                "INSERT INTO error_records (request_id, partner_id, method, route, status, code, message, details, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                 ON CONFLICT (request_id) DO UPDATE SET partner_id = EXCLUDED.partner_id, method = EXCLUDED.method, \
+                 route = EXCLUDED.route, status = EXCLUDED.status, code = EXCLUDED.code, message = EXCLUDED.message, \
+                 details = EXCLUDED.details, created_at = EXCLUDED.created_at",
+            )
+            .bind(&r.request_id)
+            .bind(&r.principal)
+            .bind(&r.method)
+            .bind(&r.route)
+            .bind(i64::from(r.status))
+            .bind(&r.code)
+            .bind(&r.message)
+            .bind(details)
+            .bind(created_at)
+            .execute(p)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// The record of `request_id`, if younger than `retention`.
+    pub async fn error_record(
+        &self,
+        request_id: &str,
+        retention: Duration,
+    ) -> Result<Option<ErrorRecordRow>, DbError> {
+        let since = now_millis() - retention.as_millis() as i64;
+        Ok(on_pool!(self, |p| {
+            sqlx::query_as(
+                "SELECT request_id, partner_id, method, route, status, code, message, details, created_at \
+                 FROM error_records WHERE request_id = $1 AND created_at >= $2",
+            )
+            .bind(request_id)
+            .bind(since)
+            .fetch_optional(p)
+            .await?
+        }))
+    }
+
+    /// Deletes records older than `retention`; returns how many.
+    pub async fn purge_error_records(&self, retention: Duration) -> Result<u64, DbError> {
+        let before = now_millis() - retention.as_millis() as i64;
+        Ok(on_write_pool!(self, |p| {
+            sqlx::query("DELETE FROM error_records WHERE created_at < $1")
+                .bind(before)
+                .execute(p)
+                .await?
+                .rows_affected()
+        }))
+    }
+}

@@ -1,0 +1,264 @@
+//! Shared helpers: start the app in-process on 127.0.0.1:0, make partners, get tokens with
+//! backstop-client, and check errors against the served OpenAPI document.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use backstop::ApiError;
+use backstop_app::db::{Db, NewKey};
+use backstop_app::{ServeConfig, api};
+use backstop_axum::auth::ApiKey;
+use backstop_client::{Client, Error};
+use base64::Engine;
+use serde_json::Value;
+use tokio::sync::oneshot;
+
+pub const SECRET: &str = "test-secret-test-secret-test-secret!";
+
+/// A running server.
+pub struct TestServer {
+    pub base: String,
+    pub db: Db,
+    pub openapi: Value,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl TestServer {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Stops accepting, drains, and closes the database.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
+        }
+        self.db.close().await;
+    }
+}
+
+/// A config for `url` with a known token secret and no status cache.
+pub fn config(url: &str) -> ServeConfig {
+    let mut c = ServeConfig::new(url);
+    c.jwt_secret = Some(SECRET.to_owned());
+    c.suspension_cache_ttl = Duration::ZERO;
+    c.rate_limit_per_minute = 10_000;
+    c
+}
+
+pub async fn start(config: ServeConfig) -> TestServer {
+    let app = api::build(&config).await.expect("app builds");
+    let db = app.state.db.clone();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(backstop_app::serve(listener, app.router, async move {
+        let _ = rx.await;
+    }));
+    let openapi: Value = reqwest::get(format!("{base}/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    TestServer {
+        base,
+        db,
+        openapi,
+        shutdown: Some(tx),
+        task: Some(task),
+    }
+}
+
+/// The databases to run a scenario on: a fresh SQLite file always, and a fresh Postgres schema when
+/// `BACKSTOP_TEST_DATABASE_URL` is set (a printed reason otherwise).
+pub async fn database_urls(dir: &tempfile::TempDir) -> Vec<String> {
+    let mut urls = vec![format!(
+        "sqlite://{}",
+        dir.path().join("backstop.db").display()
+    )];
+    match postgres_url().await {
+        Some(u) => urls.push(u),
+        None => eprintln!("skipping Postgres: BACKSTOP_TEST_DATABASE_URL is not set"),
+    }
+    urls
+}
+
+/// A URL to a fresh schema of the Postgres at `BACKSTOP_TEST_DATABASE_URL`, if set.
+pub async fn postgres_url() -> Option<String> {
+    let base = std::env::var("BACKSTOP_TEST_DATABASE_URL").ok()?;
+    let schema = format!("bs_test_{}", uuid::Uuid::now_v7().simple());
+    let pool = sqlx::PgPool::connect(&base)
+        .await
+        .expect("BACKSTOP_TEST_DATABASE_URL reachable");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let sep = if base.contains('?') { '&' } else { '?' };
+    Some(format!("{base}{sep}options[search_path]={schema}"))
+}
+
+/// A client that does not retry, so each error surfaces as sent.
+pub fn client() -> Client {
+    Client::builder()
+        .max_attempts(1)
+        .no_circuit_breaker()
+        .no_retry_budget()
+        .build()
+}
+
+pub struct Partner {
+    pub id: String,
+    pub api_key: String,
+    pub key_id: String,
+}
+
+/// A partner with one key (optionally expiring at `expires_at` millis).
+pub async fn partner(db: &Db, name: &str) -> Partner {
+    let p = db.create_partner(name).await.unwrap();
+    let (api_key, key_id) = key(db, &p.id, None).await;
+    Partner {
+        id: p.id,
+        api_key,
+        key_id,
+    }
+}
+
+pub async fn key(db: &Db, partner_id: &str, expires_at: Option<i64>) -> (String, String) {
+    let g = ApiKey::generate("bsk");
+    let row = db
+        .create_key(NewKey {
+            partner_id: partner_id.to_owned(),
+            prefix: g.prefix().to_owned(),
+            secret_hash: g.hash().to_hex(),
+            expires_at,
+        })
+        .await
+        .unwrap();
+    (g.key().to_owned(), row.id)
+}
+
+pub fn basic(id: &str, key: &str) -> String {
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{id}:{key}"))
+    )
+}
+
+pub async fn partner_token(srv: &TestServer, p: &Partner) -> String {
+    let r: Value = client()
+        .post(srv.url("/v1/platform/oauth2/token/"))
+        .header("authorization", basic(&p.id, &p.api_key))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .expect("partner token")
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["token_type"], "Bearer");
+    assert_eq!(r["expires_in"], 3600);
+    r["access_token"].as_str().unwrap().to_owned()
+}
+
+pub async fn business_token(srv: &TestServer, partner_token: &str, business_id: &str) -> String {
+    let r: Value = client()
+        .post(srv.url(&format!("/v1/platform/{business_id}/oauth2/token/")))
+        .bearer_auth(partner_token)
+        .send()
+        .await
+        .expect("business token")
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["scope"], "business_access");
+    assert_eq!(r["business_id"], business_id);
+    r["access_token"].as_str().unwrap().to_owned()
+}
+
+pub async fn create_business(srv: &TestServer, token: &str, external_id: &str) -> Value {
+    client()
+        .post(srv.url("/v1/platform/businesses/"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({
+            "external_id": external_id,
+            "legal_name": "Acme Ltd",
+            "email": "billing@acme.example",
+            "country": "GB",
+            "base_currency": "GBP",
+        }))
+        .send()
+        .await
+        .expect("business created")
+        .json()
+        .await
+        .unwrap()
+}
+
+pub async fn create_customer(srv: &TestServer, token: &str, business_id: &str) -> Value {
+    client()
+        .post(srv.url(&format!("/v1/platform/businesses/{business_id}/customers/")))
+        .bearer_auth(token)
+        .json(&serde_json::json!({"name": "Ana", "email": "ana@example.com"}))
+        .send()
+        .await
+        .expect("customer created")
+        .json()
+        .await
+        .unwrap()
+}
+
+/// Asserts `result` is the API error `status`/`code`, that the envelope carries the request id, and
+/// that the OpenAPI document lists `status` for `method` on the path template `template`.
+pub fn expect_error(
+    srv: &TestServer,
+    method: &str,
+    template: &str,
+    result: Result<reqwest::Response, Error>,
+    status: u16,
+    code: &str,
+) -> ApiError {
+    let err = match result {
+        Ok(r) => panic!(
+            "{method} {template}: expected {status} {code}, got {}",
+            r.status()
+        ),
+        Err(e) => e,
+    };
+    let Error::Api {
+        error,
+        status: got,
+        request_id,
+        ..
+    } = err
+    else {
+        panic!("{method} {template}: expected an API error, got {err}");
+    };
+    assert_eq!(got.as_u16(), status, "{method} {template}: {error:?}");
+    assert_eq!(error.code().name(), code, "{method} {template}");
+    assert!(request_id.is_some(), "{method} {template}: X-Request-Id");
+    assert_eq!(
+        error.request_id(),
+        request_id.as_deref(),
+        "body request_id matches header"
+    );
+    let responses = &srv.openapi["paths"][template][method]["responses"];
+    assert!(
+        responses.get(status.to_string()).is_some(),
+        "OpenAPI lists {status} for {method} {template}: {responses}"
+    );
+    let listed = responses[status.to_string()]["description"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        listed.contains(code),
+        "OpenAPI names {code} under {status} for {method} {template}: {listed}"
+    );
+    error
+}

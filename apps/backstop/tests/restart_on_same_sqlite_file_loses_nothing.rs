@@ -1,0 +1,60 @@
+//! Stop the server and start a new one on the same SQLite file: partners, keys, the generated token
+//! secret (old tokens still valid), businesses, invoices and error records are all still there.
+
+mod common;
+
+use common::*;
+
+#[tokio::test]
+async fn restart_on_same_sqlite_file_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("backstop.db").display());
+    let mut cfg = config(&url);
+    cfg.jwt_secret = None; // generated on first start, kept in the database
+    let srv = start(cfg.clone()).await;
+    let p = partner(&srv.db, "Acme").await;
+    let token = partner_token(&srv, &p).await;
+    let biz = create_business(&srv, &token, "b1").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let btoken = business_token(&srv, &token, &biz).await;
+    let cus = create_customer(&srv, &btoken, &biz).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let missing = client()
+        .get(srv.url(&format!("/v1/platform/businesses/{biz}/invoices/inv_x/")))
+        .bearer_auth(&btoken)
+        .send()
+        .await;
+    let rid = missing.unwrap_err().request_id().unwrap().to_owned();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await; // let the record writer flush
+    srv.stop().await;
+
+    let srv = start(cfg).await;
+    // The old token still verifies: the secret came back from the database.
+    let shown = client()
+        .get(srv.url(&format!("/v1/platform/businesses/{biz}/customers/{cus}/")))
+        .bearer_auth(&btoken)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(shown.status(), 200);
+    let again = create_business(&srv, &token, "b1").await;
+    assert_eq!(again["id"], biz.as_str());
+    assert_eq!(again["_meta"]["created"], false);
+    // A new token from the stored key, and the error record from before the restart.
+    let token2 = partner_token(&srv, &p).await;
+    let record: serde_json::Value = client()
+        .get(srv.url(&format!("/v1/requests/{rid}")))
+        .bearer_auth(&token2)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(record["code"], "INVOICE_NOT_FOUND");
+    srv.stop().await;
+}

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Load benchmark: bare axum vs the same route behind backstop_axum::Contract, and bare axum's empty 404
+# vs the contract's 404 envelope, in one run on loopback with wrk.
+#
+#   crates/backstop-axum/benches/load.sh            # 2 threads, 64 connections, 10 s per case
+#   THREADS=2 CONNECTIONS=64 DURATION=10s ROUNDS=3 crates/backstop-axum/benches/load.sh
+#
+# The four cases run interleaved, ROUNDS times, so that load from other processes hits bare and
+# contract alike; the medians are reported, with the contract/bare ratios (targets: throughput >=
+# 0.90x, p99 <= 1.2x). With taskset available and 2+ CPUs, the servers run on CPU 0 and wrk on the
+# others, so the client does not steal the server's core.
+set -euo pipefail
+
+THREADS="${THREADS:-2}"
+CONNECTIONS="${CONNECTIONS:-64}"
+DURATION="${DURATION:-10s}"
+ROUNDS="${ROUNDS:-3}"
+PORT_BARE="${PORT_BARE:-39081}"
+PORT_CONTRACT="${PORT_CONTRACT:-39082}"
+
+root="$(cd "$(dirname "$0")/../../.." && pwd)"
+cd "$root"
+
+if ! command -v wrk >/dev/null 2>&1; then
+    echo "installing wrk..." >&2
+    (apt-get install -y wrk >/dev/null 2>&1) || (apt-get update >/dev/null && apt-get install -y wrk >/dev/null)
+fi
+
+cargo build --release -p backstop-axum --example bench_server >&2
+server="$root/target/release/examples/bench_server"
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+pin_server=()
+pin_client=()
+if command -v taskset >/dev/null 2>&1 && [ "$(nproc)" -ge 2 ]; then
+    pin_server=(taskset -c 0)
+    pin_client=(taskset -c "1-$(($(nproc) - 1))")
+fi
+
+"${pin_server[@]}" "$server" bare "$PORT_BARE" & pids+=($!)
+"${pin_server[@]}" "$server" contract "$PORT_CONTRACT" & pids+=($!)
+for port in "$PORT_BARE" "$PORT_CONTRACT"; do
+    for _ in $(seq 1 50); do
+        curl -s -o /dev/null "http://127.0.0.1:$port/hello" && break
+        sleep 0.1
+    done
+done
+
+declare -A pid_of
+pid_of[$PORT_BARE]="${pids[0]}"
+pid_of[$PORT_CONTRACT]="${pids[1]}"
+# CPU ticks (user + system) the server has used so far.
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+hz="$(getconf CLK_TCK)"
+
+# run <port> <path> -> "rps p99_ms cpu_us_per_request"
+# Server CPU time per request is reported too: unlike throughput, it barely moves when other processes
+# compete for the CPUs.
+run() {
+    local out rps p99 before after n cpu
+    before="$(ticks "${pid_of[$1]}")"
+    out="$("${pin_client[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "http://127.0.0.1:$1$2")"
+    rps="$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")"
+    p99="$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v=v*1000}; print v}' <<<"$out")"
+    after="$(ticks "${pid_of[$1]}")"
+    n="$(awk '/requests in/ {print $1}' <<<"$out")"
+    cpu="$(awk -v t="$((after - before))" -v hz="$hz" -v n="$n" 'BEGIN { printf "%.2f", t / hz * 1e6 / n }')"
+    echo "$rps $p99 $cpu"
+}
+
+declare -A rps p99 cpu
+cases=("bare /hello|$PORT_BARE|/hello" "contract /hello|$PORT_CONTRACT|/hello" "bare 404|$PORT_BARE|/missing" "contract 404|$PORT_CONTRACT|/missing")
+for round in $(seq 1 "$ROUNDS"); do
+    for c in "${cases[@]}"; do
+        IFS='|' read -r name port path <<<"$c"
+        read -r r p u < <(run "$port" "$path")
+        rps[$name]+="$r "
+        p99[$name]+="$p "
+        cpu[$name]+="$u "
+        printf 'round %s  %-16s %12s req/s %10s ms p99 %8s us cpu/req\n' "$round" "$name" "$r" "$p" "$u" >&2
+    done
+done
+
+median() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+
+printf '\nmedians of %s rounds (%s threads, %s connections, %s each)\n' "$ROUNDS" "$THREADS" "$CONNECTIONS" "$DURATION"
+printf '%-16s %12s %10s %14s\n' case 'req/s' 'p99 ms' 'cpu us/req'
+for c in "${cases[@]}"; do
+    name="${c%%|*}"
+    printf '%-16s %12s %10s %14s\n' "$name" "$(median "${rps[$name]}")" "$(median "${p99[$name]}")" "$(median "${cpu[$name]}")"
+done
+echo
+echo "hello: throughput $(ratio "$(median "${rps[contract /hello]}")" "$(median "${rps[bare /hello]}")")x, p99 $(ratio "$(median "${p99[contract /hello]}")" "$(median "${p99[bare /hello]}")")x"
+echo "cpu per request: hello $(ratio "$(median "${cpu[contract /hello]}")" "$(median "${cpu[bare /hello]}")")x, 404 $(ratio "$(median "${cpu[contract 404]}")" "$(median "${cpu[bare 404]}")")x"
+echo "404:   throughput $(ratio "$(median "${rps[contract 404]}")" "$(median "${rps[bare 404]}")")x, p99 $(ratio "$(median "${p99[contract 404]}")" "$(median "${p99[bare 404]}")")x"

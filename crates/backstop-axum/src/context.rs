@@ -1,0 +1,99 @@
+//! Per-request facts the [`Contract`](crate::Contract) layer makes available to handlers, extractors
+//! and other layers through the request (and response) extensions.
+
+use std::convert::Infallible;
+
+use axum::extract::FromRequestParts;
+use axum::http::HeaderValue;
+use axum::http::request::Parts;
+use backstop::Profile;
+
+/// The request's id (CONTRACT.md §3): the incoming `X-Request-Id` when it is valid, a fresh UUID v7
+/// otherwise. Inserted into the request extensions by the [`Contract`](crate::Contract) layer and
+/// echoed in the `X-Request-Id` response header. Usable as an extractor; without the layer it makes a
+/// fresh id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestId(HeaderValue);
+
+impl RequestId {
+    /// Keeps `value` when it is a valid request id (1..=128 characters of `[A-Za-z0-9._:-]`),
+    /// otherwise returns `None`.
+    pub fn accept(value: &HeaderValue) -> Option<Self> {
+        let s = value.to_str().ok()?;
+        backstop::is_valid_request_id(s).then(|| RequestId(value.clone()))
+    }
+
+    /// A fresh id: a UUID v7 (time-ordered to the millisecond), hyphenated.
+    ///
+    /// Built here rather than with `backstop::new_request_id`, which goes through uuid's shared v7
+    /// context and a `getrandom` system call per id: on the hot path, a thread-local RNG and a stack
+    /// buffer cost a fraction of that.
+    pub fn fresh() -> Self {
+        let millis = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or_default();
+        let random: [u8; 10] = rand::random();
+        let uuid = uuid::Builder::from_unix_timestamp_millis(millis, &random).into_uuid();
+        let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+        let text = uuid.hyphenated().encode_lower(&mut buf);
+        // A UUID is always a valid header value; fall back to a static one rather than panic.
+        RequestId(
+            HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static("invalid-id")),
+        )
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        // Only ever built from validated ASCII or a UUID.
+        self.0.to_str().unwrap_or_default()
+    }
+
+    /// The id as a header value.
+    pub fn header_value(&self) -> &HeaderValue {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for RequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestId {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<RequestId>()
+            .cloned()
+            .unwrap_or_else(RequestId::fresh))
+    }
+}
+
+/// The wire profile the [`Contract`](crate::Contract) layer answers errors in, inserted into the request
+/// extensions so handlers and extractors can encode errors themselves (see
+/// [`encode_response`](crate::encode_response)). Absent without the layer: use the default
+/// ([`Profile::Backstop`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct ErrorProfile(pub Profile);
+
+impl ErrorProfile {
+    /// The profile configured for this request (the canonical one without the layer).
+    pub fn of(extensions: &axum::http::Extensions) -> Profile {
+        extensions
+            .get::<ErrorProfile>()
+            .map(|p| p.0)
+            .unwrap_or_default()
+    }
+}
+
+/// The authenticated principal's id (never a secret), for the error log and the error records.
+///
+/// An authentication policy running inside the [`Contract`](crate::Contract) layer inserts it into the
+/// **response** extensions (the contract layer only sees the request before it reaches inner layers,
+/// and the response after): `response.extensions_mut().insert(PrincipalId("key_123".into()))`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct PrincipalId(pub String);

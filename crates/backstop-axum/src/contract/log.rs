@@ -1,0 +1,80 @@
+//! Each error logged once, structured (CONTRACT.md §4).
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use axum::http::{Method, StatusCode};
+use backstop::ApiError;
+
+/// The error's source chain, `outer: inner: ...`, for the log only.
+fn source_chain(error: &ApiError) -> String {
+    let mut out = String::new();
+    let mut next: Option<&(dyn std::error::Error + 'static)> = error
+        .source_error()
+        .map(|e| e as &(dyn std::error::Error + 'static));
+    let mut depth = 0;
+    while let Some(e) = next {
+        if depth > 0 {
+            out.push_str(": ");
+        }
+        let _ = write!(out, "{e}");
+        next = e.source();
+        depth += 1;
+        if depth >= 16 {
+            break;
+        }
+    }
+    out
+}
+
+/// Logs one error: 5xx at error level with the source chain; 404 and 405 (scanner noise) at info;
+/// other 4xx at warn.
+pub(crate) fn log_error(
+    error: &ApiError,
+    status: StatusCode,
+    method: &Method,
+    route: &str,
+    principal: Option<&str>,
+    latency: Duration,
+) {
+    let request_id = error.request_id().unwrap_or_default();
+    let code = error.code().name();
+    let latency_ms = latency.as_secs_f64() * 1000.0;
+    let principal = principal.unwrap_or("-");
+    if status.is_server_error() {
+        let source = source_chain(error);
+        tracing::error!(
+            request_id,
+            method = %method,
+            route,
+            status = status.as_u16(),
+            code,
+            latency_ms,
+            principal,
+            source = source.as_str(),
+            "request failed"
+        );
+    } else if status == StatusCode::NOT_FOUND || status == StatusCode::METHOD_NOT_ALLOWED {
+        tracing::info!(
+            request_id,
+            method = %method,
+            route,
+            status = status.as_u16(),
+            code,
+            latency_ms,
+            principal,
+            "request rejected"
+        );
+    } else {
+        tracing::warn!(
+            request_id,
+            method = %method,
+            route,
+            status = status.as_u16(),
+            code,
+            latency_ms,
+            principal,
+            "request rejected"
+        );
+    }
+}

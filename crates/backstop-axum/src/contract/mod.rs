@@ -1,0 +1,203 @@
+//! [`Contract`]: the one layer that makes every failure path of an axum app answer with the envelope.
+
+mod finish;
+mod log;
+mod panic;
+mod service;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use backstop::Profile;
+use tokio::sync::Semaphore;
+use tower::Layer;
+
+use crate::sink::{ErrorSink, MemoryErrorSink};
+
+pub use panic::PanicToEnvelope;
+pub use service::{ContractService, ResponseFuture};
+
+/// The inner stack the contract installs around each route: axum's extractor body limit, set to the
+/// contract's.
+pub type InnerStack<S> = <DefaultBodyLimit as Layer<S>>::Service;
+
+/// The error contract as one tower [`Layer`].
+///
+/// Outermost first, it installs:
+/// 1. **request id** (CONTRACT.md §3): an incoming `X-Request-Id` is kept when valid and replaced by
+///    a fresh UUID v7 otherwise; the id goes into the request extensions ([`RequestId`](crate::RequestId))
+///    and the `X-Request-Id` header of every response;
+/// 2. a **tracing span** `request{request_id, method, route}` around everything the request does;
+/// 3. **load shedding** ([`concurrency_limit`](Self::concurrency_limit)): beyond the limit, 503
+///    `SERVICE_UNAVAILABLE` with `Retry-After` at once, without queueing;
+/// 4. the **timeout** ([`timeout`](Self::timeout)): 504 `TIMEOUT`;
+/// 5. **panics**: 500 `INTERNAL_ERROR`; the panic text goes to the log only (caught in the
+///    contract's own future: tower-http's `CatchPanicLayer` boxes every response body, which the
+///    hot path cannot afford; [`PanicToEnvelope`] is its handler for apps that use that layer);
+/// 6. the **body limit** ([`body_limit`](Self::body_limit), default 2 MiB): 413 `PAYLOAD_TOO_LARGE`
+///    at once for a larger `Content-Length`; a chunked body is wrapped in `http_body_util::Limited`
+///    (what tower-http's `RequestBodyLimitLayer` does, minus its boxing of every request and response
+///    body, which showed in the load benchmark), and axum's `DefaultBodyLimit` is set to the same value
+///    so `Json`/`Form`/`Bytes` agree:
+///    chunked bodies included;
+/// 7. on the way out, the **envelope**: an error built from [`Error`](crate::Error) is re-encoded in the
+///    configured [`Profile`] with the request id stamped in; any other response with status >= 400
+///    (axum's empty 404 and 405, plain-text rejections of other layers) is rewritten into the envelope
+///    with its status and headers (`Allow`, `Retry-After`, `WWW-Authenticate`, `RateLimit*`, ...) kept;
+/// 8. **logging**: each error once, structured, and recorded in the [`ErrorSink`].
+///
+/// Install it with [`apply`](Self::apply) (or `router.layer(contract)`, the same thing) after adding
+/// every route: like any `Router::layer`, it wraps the routes and the fallback present at that point.
+/// The router's default fallback then answers 404 `NOT_FOUND` and a known route with a wrong method
+/// 405 `METHOD_NOT_ALLOWED` with its `Allow` header.
+#[derive(Clone)]
+pub struct Contract {
+    shared: Arc<Shared>,
+    body_limit: usize,
+}
+
+/// The settings every [`ContractService`] shares.
+pub(crate) struct Shared {
+    pub(crate) profile: Profile,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) semaphore: Option<Arc<Semaphore>>,
+    pub(crate) overload_retry_after: Duration,
+    pub(crate) sink: Option<Arc<dyn ErrorSink>>,
+    pub(crate) body_limit: usize,
+}
+
+impl Contract {
+    /// The default body limit: 2 MiB (axum's own default).
+    pub const DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
+    /// The default `Retry-After` sent when shedding load: 1 second.
+    pub const DEFAULT_OVERLOAD_RETRY_AFTER: Duration = Duration::from_secs(1);
+
+    /// The canonical profile, a 2 MiB body limit, no timeout, no concurrency limit, and an in-memory
+    /// error sink of [`MemoryErrorSink::DEFAULT_CAPACITY`] records.
+    pub fn new() -> Self {
+        Contract {
+            shared: Arc::new(Shared {
+                profile: Profile::Backstop,
+                timeout: None,
+                semaphore: None,
+                overload_retry_after: Self::DEFAULT_OVERLOAD_RETRY_AFTER,
+                sink: Some(Arc::new(MemoryErrorSink::default())),
+                body_limit: Self::DEFAULT_BODY_LIMIT,
+            }),
+            body_limit: Self::DEFAULT_BODY_LIMIT,
+        }
+    }
+
+    fn shared_mut(&mut self) -> &mut Shared {
+        // Settings are built before the layer is cloned into services; copy on write otherwise.
+        if Arc::get_mut(&mut self.shared).is_none() {
+            let s = &self.shared;
+            self.shared = Arc::new(Shared {
+                profile: s.profile,
+                timeout: s.timeout,
+                semaphore: s.semaphore.clone(),
+                overload_retry_after: s.overload_retry_after,
+                sink: s.sink.clone(),
+                body_limit: s.body_limit,
+            });
+        }
+        Arc::get_mut(&mut self.shared).expect("just made unique")
+    }
+
+    /// The wire profile of every error body.
+    pub fn profile(mut self, profile: Profile) -> Self {
+        self.shared_mut().profile = profile;
+        self
+    }
+
+    /// Answers 504 `TIMEOUT` when a request takes longer than `timeout` (measured to the response
+    /// head, not the body stream).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.shared_mut().timeout = Some(timeout);
+        self
+    }
+
+    /// The largest request body accepted, in bytes (413 `PAYLOAD_TOO_LARGE` beyond it), whether
+    /// announced by `Content-Length` or streamed chunked. Default 2 MiB.
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self.shared_mut().body_limit = bytes;
+        self
+    }
+
+    /// At most `max` requests in flight across every route this layer wraps; beyond it, requests are
+    /// shed at once with 503 `SERVICE_UNAVAILABLE` and `Retry-After`.
+    pub fn concurrency_limit(mut self, max: usize) -> Self {
+        let max = max.clamp(1, Semaphore::MAX_PERMITS);
+        self.shared_mut().semaphore = Some(Arc::new(Semaphore::new(max)));
+        self
+    }
+
+    /// The `Retry-After` sent with a shed request (default 1 s).
+    pub fn overload_retry_after(mut self, wait: Duration) -> Self {
+        self.shared_mut().overload_retry_after = wait;
+        self
+    }
+
+    /// Where error records go (default: an in-memory [`MemoryErrorSink`]).
+    pub fn error_sink(mut self, sink: Arc<dyn ErrorSink>) -> Self {
+        self.shared_mut().sink = Some(sink);
+        self
+    }
+
+    /// Keeps no error records (errors are still logged).
+    pub fn without_error_sink(mut self) -> Self {
+        self.shared_mut().sink = None;
+        self
+    }
+
+    /// The error sink, to look records up (for example from an endpoint serving them to their principal).
+    pub fn sink(&self) -> Option<Arc<dyn ErrorSink>> {
+        self.shared.sink.clone()
+    }
+
+    /// The configured profile.
+    pub fn configured_profile(&self) -> Profile {
+        self.shared.profile
+    }
+
+    /// Wraps every route and the fallback of `router` (add routes first). Same as `router.layer(self)`.
+    pub fn apply<S>(self, router: Router<S>) -> Router<S>
+    where
+        S: Clone + Send + Sync + 'static,
+    {
+        router.layer(self)
+    }
+}
+
+impl Default for Contract {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for Contract {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Contract")
+            .field("profile", &self.shared.profile)
+            .field("timeout", &self.shared.timeout)
+            .field("body_limit", &self.body_limit)
+            .field(
+                "concurrency_limit",
+                &self.shared.semaphore.as_ref().map(|_| "set"),
+            )
+            .field("error_sink", &self.shared.sink.is_some())
+            .finish()
+    }
+}
+
+impl<S> Layer<S> for Contract {
+    type Service = ContractService<InnerStack<S>>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        let inner = DefaultBodyLimit::max(self.body_limit).layer(inner);
+        ContractService::new(inner, self.shared.clone())
+    }
+}

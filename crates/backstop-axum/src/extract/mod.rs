@@ -1,0 +1,26 @@
+//! Drop-in extractors whose rejections are the contract's errors (CONTRACT.md §4).
+//!
+//! | extractor | syntax | content type | shape |
+//! |---|---|---|---|
+//! | [`Json<T>`] | 400 `INVALID_FORMAT` | 415 `UNSUPPORTED_MEDIA_TYPE` | 422 `VALIDATION_ERROR`, every field |
+//! | [`Form<T>`] | - | 415 `UNSUPPORTED_MEDIA_TYPE` | 422 `VALIDATION_ERROR`, every field |
+//! | [`Query<T>`] | - | - | 400 `MISSING_PARAMETER` (only missing ones) or `INVALID_PARAMETER`, every field |
+//! | [`Path<T>`] | - | - | 400 `INVALID_PARAMETER`, every field |
+//!
+//! A body over the limit is 413 `PAYLOAD_TOO_LARGE`. Wrap any of them in [`Valid`] to also run the
+//! type's `garde` rules. Rejections are [`Error`](crate::Error)s: the [`Contract`](crate::Contract)
+//! layer encodes them in the configured profile with the request id.
+
+mod body;
+mod form;
+mod json;
+mod path;
+mod query;
+mod shape;
+mod valid;
+
+pub use form::Form;
+pub use json::Json;
+pub use path::Path;
+pub use query::Query;
+pub use valid::Valid;

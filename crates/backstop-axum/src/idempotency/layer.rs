@@ -1,0 +1,410 @@
+//! [`IdempotencyLayer`]: claims, replays and conflicts for POST and PATCH with an `Idempotency-Key`.
+
+use std::fmt;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use backstop::{ApiError, Code};
+use bytes::{Bytes, BytesMut};
+use futures_util::future::BoxFuture;
+use http_body_util::BodyExt;
+use sha2::{Digest, Sha256};
+
+use tower::{Layer, Service};
+
+use super::key::{InvalidKey, parse_idempotency_key};
+use super::store::{Begin, ClaimToken, Fingerprint, IdempotencyStore, StoredResponse};
+use crate::Error;
+use crate::auth::Principal;
+use crate::rate_limit::client_ip;
+
+const IDEMPOTENCY_KEY: &str = "idempotency-key";
+const REPLAYED: &str = "idempotent-replayed";
+
+/// Headers of a first response that a replay repeats by default.
+const DEFAULT_STORED_HEADERS: &[HeaderName] = &[
+    header::CONTENT_TYPE,
+    header::LOCATION,
+    header::CONTENT_LOCATION,
+    header::CONTENT_LANGUAGE,
+    header::CONTENT_ENCODING,
+    header::CACHE_CONTROL,
+    header::ETAG,
+    header::LAST_MODIFIED,
+    header::LINK,
+    header::RETRY_AFTER,
+];
+
+/// Applies idempotency keys to POST and PATCH. See the [module docs](super).
+#[derive(Clone)]
+pub struct IdempotencyLayer {
+    config: Arc<Config>,
+}
+
+#[derive(Clone)]
+struct Config {
+    store: Arc<dyn IdempotencyStore>,
+    retention: Duration,
+    lease: Duration,
+    in_flight_retry_after: Duration,
+    max_request_bytes: usize,
+    max_response_bytes: usize,
+    stored_headers: Vec<HeaderName>,
+}
+
+impl fmt::Debug for IdempotencyLayer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = &self.config;
+        f.debug_struct("IdempotencyLayer")
+            .field("retention", &c.retention)
+            .field("lease", &c.lease)
+            .field("max_request_bytes", &c.max_request_bytes)
+            .field("max_response_bytes", &c.max_response_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl IdempotencyLayer {
+    /// Keys kept in `store`: 24 h retention, 30 s lease, 1 s `Retry-After` on 409, 1 MiB caps on
+    /// request and stored response bodies.
+    pub fn new(store: impl IdempotencyStore) -> Self {
+        Self::from_arc(Arc::new(store))
+    }
+
+    /// Like [`new`](Self::new) with a shared store.
+    pub fn from_arc(store: Arc<dyn IdempotencyStore>) -> Self {
+        IdempotencyLayer {
+            config: Arc::new(Config {
+                store,
+                retention: Duration::from_secs(24 * 3600),
+                lease: Duration::from_secs(30),
+                in_flight_retry_after: Duration::from_secs(1),
+                max_request_bytes: 1 << 20,
+                max_response_bytes: 1 << 20,
+                stored_headers: DEFAULT_STORED_HEADERS.to_vec(),
+            }),
+        }
+    }
+
+    fn config_mut(&mut self) -> &mut Config {
+        Arc::make_mut(&mut self.config)
+    }
+
+    /// How long a final response is replayed.
+    pub fn retention(mut self, retention: Duration) -> Self {
+        self.config_mut().retention = retention;
+        self
+    }
+
+    /// How long a claim holds while its request runs. Make it longer than the handler timeout.
+    pub fn lease(mut self, lease: Duration) -> Self {
+        self.config_mut().lease = lease;
+        self
+    }
+
+    /// The `Retry-After` of a 409 `IDEMPOTENCY_KEY_IN_USE` (capped by the time left on the lease).
+    pub fn in_flight_retry_after(mut self, wait: Duration) -> Self {
+        self.config_mut().in_flight_retry_after = wait;
+        self
+    }
+
+    /// The largest request body accepted on a keyed request (413 beyond).
+    pub fn max_request_bytes(mut self, bytes: usize) -> Self {
+        self.config_mut().max_request_bytes = bytes;
+        self
+    }
+
+    /// The largest response body stored (larger ones are sent but not stored).
+    pub fn max_response_bytes(mut self, bytes: usize) -> Self {
+        self.config_mut().max_response_bytes = bytes;
+        self
+    }
+
+    /// Also stores and replays this response header.
+    pub fn store_header(mut self, name: HeaderName) -> Self {
+        self.config_mut().stored_headers.push(name);
+        self
+    }
+}
+
+impl<S> Layer<S> for IdempotencyLayer {
+    type Service = IdempotencyService<S>;
+    fn layer(&self, inner: S) -> Self::Service {
+        IdempotencyService {
+            inner,
+            config: self.config.clone(),
+        }
+    }
+}
+
+/// The service made by [`IdempotencyLayer`].
+#[derive(Clone)]
+pub struct IdempotencyService<S> {
+    inner: S,
+    config: Arc<Config>,
+}
+
+impl<S: fmt::Debug> fmt::Debug for IdempotencyService<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IdempotencyService")
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S> Service<Request> for IdempotencyService<S>
+where
+    S: Service<Request, Response = Response> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = BoxFuture<'static, Result<Response, S::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let config = self.config.clone();
+        if !(req.method() == Method::POST || req.method() == Method::PATCH)
+            || !req.headers().contains_key(IDEMPOTENCY_KEY)
+        {
+            return Box::pin(inner.call(req));
+        }
+        Box::pin(async move {
+            match prepare(&config, req).await {
+                Ok(Prepared::Run(req, guard)) => {
+                    let response = inner.call(req).await?;
+                    Ok(finish(&config, guard, response).await)
+                }
+                Ok(Prepared::Answer(response)) => Ok(response),
+                Err(error) => Ok(Error(error).into_response()),
+            }
+        })
+    }
+}
+
+enum Prepared {
+    Run(Request, ClaimGuard),
+    Answer(Response),
+}
+
+/// Parses the key, buffers the body, fingerprints and claims.
+async fn prepare(config: &Config, req: Request) -> Result<Prepared, ApiError> {
+    let mut values = req.headers().get_all(IDEMPOTENCY_KEY).iter();
+    let raw = values.next().map(HeaderValue::as_bytes).unwrap_or_default();
+    let key = if values.next().is_some() {
+        Err(InvalidKey::Malformed)
+    } else {
+        parse_idempotency_key(raw)
+    }
+    .map_err(|e| {
+        ApiError::new(Code::INVALID_REQUEST)
+            .with_message(e.to_string())
+            .with_detail("header", "Idempotency-Key")
+    })?;
+
+    let scope = match req.extensions().get::<Principal>() {
+        Some(p) => format!("p:{}", p.id()),
+        None => match client_ip(req.headers(), req.extensions(), 0) {
+            Some(ip) => format!("ip:{ip}"),
+            None => "anonymous".to_owned(),
+        },
+    };
+    let (parts, body) = req.into_parts();
+    let body = http_body_util::Limited::new(body, config.max_request_bytes)
+        .collect()
+        .await
+        .map_err(|e| {
+            if e.is::<http_body_util::LengthLimitError>() {
+                ApiError::new(Code::PAYLOAD_TOO_LARGE)
+                    .with_detail("max_bytes", config.max_request_bytes as u64)
+            } else {
+                ApiError::new(Code::INVALID_REQUEST)
+                    .with_message("The request body could not be read")
+            }
+        })?
+        .to_bytes();
+
+    let fingerprint = Fingerprint::of(
+        &parts.method,
+        parts
+            .uri
+            .path_and_query()
+            .map(|pq| pq.as_str())
+            .unwrap_or("/"),
+        &body,
+    );
+    let store_key = store_key(&scope, &key);
+
+    let begin = config
+        .store
+        .begin(&store_key, fingerprint, config.lease)
+        .await
+        .map_err(|e| {
+            tracing::warn!(error = %e, "idempotency store unavailable; refusing keyed request");
+            ApiError::unavailable(Duration::from_secs(1)).with_source(e)
+        })?;
+    match begin {
+        Begin::Claimed(token) => {
+            let req = Request::from_parts(parts, Body::from(body));
+            Ok(Prepared::Run(
+                req,
+                ClaimGuard {
+                    store: config.store.clone(),
+                    key: store_key,
+                    token: Some(token),
+                },
+            ))
+        }
+        Begin::InFlight { lease_left } => {
+            let wait = config
+                .in_flight_retry_after
+                .min(lease_left)
+                .max(Duration::from_secs(1));
+            Err(ApiError::new(Code::IDEMPOTENCY_KEY_IN_USE).with_retry_after(wait))
+        }
+        Begin::Mismatch => Err(ApiError::new(Code::IDEMPOTENCY_KEY_MISMATCH)),
+        Begin::Completed(stored) => Ok(Prepared::Answer(replay(stored))),
+    }
+}
+
+/// The key a store sees for `key` sent in `scope`: hex SHA-256 of both, so neither leaks into the
+/// store's key space. Scopes are `p:<principal id>`, `ip:<client ip>` or `anonymous`.
+pub fn store_key(scope: &str, key: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(scope.as_bytes());
+    h.update([0]);
+    h.update(key.as_bytes());
+    hex::encode(h.finalize())
+}
+
+fn replay(stored: StoredResponse) -> Response {
+    let mut response = Response::new(Body::from(stored.body));
+    *response.status_mut() = stored.status;
+    let headers = response.headers_mut();
+    for (name, value) in stored.headers {
+        headers.append(name, value);
+    }
+    headers.insert(REPLAYED, HeaderValue::from_static("true"));
+    response
+}
+
+/// Stores a final response, or releases the claim for 5xx/429 and unstorable responses.
+async fn finish(config: &Config, guard: ClaimGuard, response: Response) -> Response {
+    let status = response.status();
+    if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+        guard.release().await;
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let mut body = body;
+    let mut buf = BytesMut::new();
+    loop {
+        match body.frame().await {
+            None => break,
+            Some(Ok(frame)) => {
+                if let Ok(data) = frame.into_data() {
+                    buf.extend_from_slice(&data);
+                    if buf.len() > config.max_response_bytes {
+                        tracing::warn!(
+                            max_bytes = config.max_response_bytes,
+                            "response too large to store for idempotency; key released"
+                        );
+                        guard.release().await;
+                        let head =
+                            futures_util::stream::once(std::future::ready(
+                                Ok::<Bytes, axum::Error>(buf.freeze()),
+                            ));
+                        let rest = body.into_data_stream();
+                        use futures_util::StreamExt;
+                        return Response::from_parts(parts, Body::from_stream(head.chain(rest)));
+                    }
+                }
+            }
+            Some(Err(e)) => {
+                guard.release().await;
+                return Error(ApiError::internal(e)).into_response();
+            }
+        }
+    }
+    let body = buf.freeze();
+    let stored = StoredResponse {
+        status: parts.status,
+        headers: config
+            .stored_headers
+            .iter()
+            .flat_map(|name| {
+                parts
+                    .headers
+                    .get_all(name)
+                    .iter()
+                    .map(move |v| (name.clone(), v.clone()))
+            })
+            .collect(),
+        body: body.clone(),
+    };
+    guard.complete(&stored, config.retention).await;
+    Response::from_parts(parts, Body::from(body))
+}
+
+/// Holds a claim; releases it if dropped before completion (request cancelled).
+struct ClaimGuard {
+    store: Arc<dyn IdempotencyStore>,
+    key: String,
+    token: Option<ClaimToken>,
+}
+
+impl ClaimGuard {
+    async fn release(mut self) {
+        if let Some(token) = self.token.take()
+            && let Err(e) = self.store.release(&self.key, token).await
+        {
+            tracing::warn!(error = %e, "could not release idempotency claim; it ends with its lease");
+        }
+    }
+
+    async fn complete(mut self, stored: &StoredResponse, retention: Duration) {
+        let Some(token) = self.token.take() else {
+            return;
+        };
+        match self
+            .store
+            .complete(&self.key, token, stored, retention)
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => tracing::warn!(
+                "idempotency claim expired before the response was stored; raise the lease above the handler timeout"
+            ),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not store idempotent response; the claim ends with its lease")
+            }
+        }
+    }
+}
+
+impl Drop for ClaimGuard {
+    fn drop(&mut self) {
+        let Some(token) = self.token.take() else {
+            return;
+        };
+        let store = self.store.clone();
+        let key = std::mem::take(&mut self.key);
+        if let Ok(handle) = tokio::runtime::Handle::try_current() {
+            handle.spawn(async move {
+                if let Err(e) = store.release(&key, token).await {
+                    tracing::warn!(error = %e, "could not release cancelled idempotency claim; it ends with its lease");
+                }
+            });
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! Idempotency keys for POST and PATCH (CONTRACT §4, draft-ietf-httpapi-idempotency-key-header).
+//!
+//! [`IdempotencyLayer`] goes inside the [`AuthLayer`](crate::auth::AuthLayer): keys are scoped to the
+//! [`Principal`](crate::auth::Principal) (to the client IP for anonymous callers, and to one shared
+//! `anonymous` scope when neither is known). For a POST or PATCH with an `Idempotency-Key`
+//! (a quoted structured-field string `"abc"` or a bare token `abc`, at most 255 characters):
+//!
+//! - the first request claims the key with a lease (30 s by default), runs, and its final response
+//!   (status, the headers that matter, body up to a size cap) is stored for the retention (24 h by
+//!   default) and replayed to repeats with `Idempotent-Replayed: true`;
+//! - a repeat while the first is still in flight gets 409 `IDEMPOTENCY_KEY_IN_USE` (retryable, with
+//!   `Retry-After`);
+//! - the same key with another method, path (with query) or body gets 422
+//!   `IDEMPOTENCY_KEY_MISMATCH` (the fingerprint is SHA-256 of the three);
+//! - a 5xx or 429 outcome is not stored: the claim is released so a retry runs again; the claim is
+//!   released too when the request is cancelled (client gone, timeout) — and if the process dies,
+//!   the lease expires. **Make the lease longer than your handler timeout**: a handler still running
+//!   when its lease ends can be run a second time;
+//! - a response larger than the cap is sent but not stored (the claim is released);
+//! - if the store is unreachable the request is refused with 503 `SERVICE_UNAVAILABLE` rather than
+//!   risk running a side effect twice;
+//! - a request body larger than the cap gets 413 `PAYLOAD_TOO_LARGE`; a malformed or over-long key
+//!   gets 400 `INVALID_REQUEST`.
+
+mod key;
+mod layer;
+mod memory;
+#[cfg(feature = "redis")]
+mod redis;
+mod store;
+
+pub use key::{InvalidKey, MAX_KEY_LEN, parse_idempotency_key};
+pub use layer::{IdempotencyLayer, IdempotencyService, store_key};
+pub use memory::MemoryIdempotencyStore;
+#[cfg(feature = "redis")]
+pub use redis::RedisIdempotencyStore;
+pub use store::{Begin, ClaimToken, Fingerprint, IdempotencyStore, StoreError, StoredResponse};

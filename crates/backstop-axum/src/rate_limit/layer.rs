@@ -1,0 +1,262 @@
+//! [`RateLimitLayer`]: checks every request against its principal's (or IP's) quota.
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use axum::extract::Request;
+use axum::http::{HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use backstop::ApiError;
+use futures_util::future::BoxFuture;
+use tower::{Layer, Service};
+
+use super::client_ip::client_ip;
+use super::policy::{Policies, Quota};
+use super::store::{Decision, LimitKey, RateLimitStore};
+use crate::Error;
+use crate::auth::Principal;
+
+/// What to do when the store cannot answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailMode {
+    /// Let the request through unlimited (the default: an outage of the limiter is not an outage of
+    /// the API).
+    Open,
+    /// Refuse with 503 `SERVICE_UNAVAILABLE` and this `Retry-After`.
+    Closed {
+        /// The `Retry-After` sent.
+        retry_after: Duration,
+    },
+}
+
+/// Rate limits requests per principal (or client IP) with GCRA. See the [module docs](super).
+#[derive(Clone)]
+pub struct RateLimitLayer {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    settings: Settings,
+    outage: OutageLog,
+}
+
+#[derive(Clone)]
+struct Settings {
+    store: Arc<dyn RateLimitStore>,
+    policies: Policies,
+    trusted_hops: usize,
+    fail_mode: FailMode,
+}
+
+impl fmt::Debug for RateLimitLayer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RateLimitLayer")
+            .field("policies", &self.shared.settings.policies)
+            .field("trusted_hops", &self.shared.settings.trusted_hops)
+            .field("fail_mode", &self.shared.settings.fail_mode)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RateLimitLayer {
+    /// Limits with `policies`, keeping state in `store`; fails open; ignores proxy headers.
+    pub fn new(store: impl RateLimitStore, policies: Policies) -> Self {
+        Self::from_arc(Arc::new(store), policies)
+    }
+
+    /// Like [`new`](Self::new) with a shared store.
+    pub fn from_arc(store: Arc<dyn RateLimitStore>, policies: Policies) -> Self {
+        RateLimitLayer {
+            shared: Arc::new(Shared {
+                settings: Settings {
+                    store,
+                    policies,
+                    trusted_hops: 0,
+                    fail_mode: FailMode::Open,
+                },
+                outage: OutageLog::default(),
+            }),
+        }
+    }
+
+    fn configure(mut self, f: impl FnOnce(&mut Settings)) -> Self {
+        let mut settings = self.shared.settings.clone();
+        f(&mut settings);
+        self.shared = Arc::new(Shared {
+            settings,
+            outage: OutageLog::default(),
+        });
+        self
+    }
+
+    /// Trusts `hops` proxies to set `Forwarded` / `X-Forwarded-For` (see [`client_ip`]).
+    pub fn trust_forwarded_hops(self, hops: usize) -> Self {
+        self.configure(|s| s.trusted_hops = hops)
+    }
+
+    /// What to do when the store is unreachable.
+    pub fn fail_mode(self, mode: FailMode) -> Self {
+        self.configure(|s| s.fail_mode = mode)
+    }
+}
+
+impl<S> Layer<S> for RateLimitLayer {
+    type Service = RateLimitService<S>;
+    fn layer(&self, inner: S) -> Self::Service {
+        RateLimitService {
+            inner,
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+/// The service made by [`RateLimitLayer`].
+#[derive(Clone)]
+pub struct RateLimitService<S> {
+    inner: S,
+    shared: Arc<Shared>,
+}
+
+impl<S: fmt::Debug> fmt::Debug for RateLimitService<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RateLimitService")
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S> Service<Request> for RateLimitService<S>
+where
+    S: Service<Request, Response = Response> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = BoxFuture<'static, Result<Response, S::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let shared = self.shared.clone();
+        Box::pin(async move {
+            let (key, name, quota) = match req.extensions().get::<Principal>() {
+                Some(p) => {
+                    let (name, quota) = shared.settings.policies.for_tier(p.tier());
+                    (LimitKey::Principal(p.id_arc().clone()), name.clone(), quota)
+                }
+                None => {
+                    let (name, quota) = shared.settings.policies.for_anonymous();
+                    let key = client_ip(
+                        req.headers(),
+                        req.extensions(),
+                        shared.settings.trusted_hops,
+                    )
+                    .map(LimitKey::Ip)
+                    .unwrap_or(LimitKey::Unknown);
+                    (key, name.clone(), quota)
+                }
+            };
+            match shared.settings.store.check(&key, quota).await {
+                Ok(decision) => {
+                    shared.outage.recovered();
+                    let mut response = if decision.allowed {
+                        inner.call(req).await?
+                    } else {
+                        tracing::info!(key = %key, policy = &*name, "rate limit exceeded");
+                        Error(
+                            ApiError::rate_limited(
+                                decision.retry_after.max(Duration::from_secs(1)),
+                            )
+                            .with_detail("limit", quota.limit())
+                            .with_detail("window_seconds", quota.window().as_secs()),
+                        )
+                        .into_response()
+                    };
+                    set_headers(response.headers_mut(), &name, quota, &decision);
+                    Ok(response)
+                }
+                Err(e) => {
+                    shared.outage.failed(&e, shared.settings.fail_mode);
+                    match shared.settings.fail_mode {
+                        FailMode::Open => inner.call(req).await,
+                        FailMode::Closed { retry_after } => {
+                            Ok(Error(ApiError::unavailable(retry_after)).into_response())
+                        }
+                    }
+                }
+            }
+        })
+    }
+}
+
+/// Draft-11 `RateLimit-Policy` and `RateLimit` fields.
+fn set_headers(headers: &mut HeaderMap, name: &str, quota: Quota, d: &Decision) {
+    let policy = format!(
+        "\"{name}\";q={};w={}",
+        quota.limit(),
+        quota.window().as_secs().max(1)
+    );
+    let reset = d.reset.as_secs() + u64::from(d.reset.subsec_nanos() > 0);
+    let state = format!("\"{name}\";r={};t={reset}", d.remaining);
+    if let Ok(v) = HeaderValue::from_str(&policy) {
+        headers.insert("ratelimit-policy", v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&state) {
+        headers.insert("ratelimit", v);
+    }
+}
+
+/// Logs a store outage at warn at most once per 10 s, and the recovery once.
+#[derive(Default)]
+struct OutageLog {
+    down: AtomicBool,
+    last_log_ms: AtomicU64,
+    suppressed: AtomicU64,
+    epoch: std::sync::OnceLock<Instant>,
+}
+
+const OUTAGE_LOG_EVERY_MS: u64 = 10_000;
+
+impl OutageLog {
+    fn now_ms(&self) -> u64 {
+        // Offset by one period so the very first failure is always due for a log line.
+        self.epoch.get_or_init(Instant::now).elapsed().as_millis() as u64 + OUTAGE_LOG_EVERY_MS
+    }
+
+    fn failed(&self, error: &super::store::StoreError, mode: FailMode) {
+        let first = !self.down.swap(true, Ordering::AcqRel);
+        let now = self.now_ms();
+        let last = self.last_log_ms.load(Ordering::Relaxed);
+        let due = now.saturating_sub(last) >= OUTAGE_LOG_EVERY_MS;
+        if (first || due)
+            && self
+                .last_log_ms
+                .compare_exchange(last, now, Ordering::AcqRel, Ordering::Relaxed)
+                .is_ok()
+        {
+            let suppressed = self.suppressed.swap(0, Ordering::Relaxed);
+            let fail_mode = match mode {
+                FailMode::Open => "open",
+                FailMode::Closed { .. } => "closed",
+            };
+            tracing::warn!(error = %error, fail_mode, suppressed, "rate limit store unavailable");
+        } else {
+            self.suppressed.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn recovered(&self) {
+        if self.down.load(Ordering::Relaxed) && self.down.swap(false, Ordering::AcqRel) {
+            let suppressed = self.suppressed.swap(0, Ordering::Relaxed);
+            self.last_log_ms.store(0, Ordering::Relaxed);
+            tracing::info!(suppressed, "rate limit store reachable again");
+        }
+    }
+}

@@ -1,0 +1,233 @@
+//! [`MemoryRateLimitStore`]: GCRA state in this process, on `governor`'s keyed limiter.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use futures_util::future::BoxFuture;
+use governor::clock::{Clock, DefaultClock};
+use governor::middleware::StateInformationMiddleware;
+use governor::state::keyed::DashMapStateStore;
+
+use super::policy::Quota;
+use super::store::{Decision, LimitKey, RateLimitStore, StoreError};
+
+type Keyed = governor::RateLimiter<
+    LimitKey,
+    DashMapStateStore<LimitKey>,
+    DefaultClock,
+    StateInformationMiddleware,
+>;
+
+/// How many checks between looks at the housekeeping clock.
+const HOUSEKEEPING_EVERY: u64 = 4096;
+
+/// In-process GCRA state: one `governor` keyed limiter (a sharded `DashMap`) per quota.
+///
+/// Memory stays bounded under millions of distinct keys: every `housekeeping_interval` (10 s by
+/// default) keys whose state has fully replenished are dropped (`retain_recent`) and the map is
+/// shrunk, so memory is proportional to the keys seen within the last window plus one interval, not
+/// to every key ever seen. The work runs on tokio's blocking pool when available.
+pub struct MemoryRateLimitStore {
+    limiters: RwLock<HashMap<Quota, Arc<Keyed>>>,
+    housekeeping: Arc<Housekeeping>,
+}
+
+struct Housekeeping {
+    interval: Duration,
+    started: Instant,
+    last_ms: AtomicU64,
+    checks: AtomicU64,
+    running: Mutex<()>,
+}
+
+impl fmt::Debug for MemoryRateLimitStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemoryRateLimitStore")
+            .field("keys", &self.len())
+            .field("housekeeping_interval", &self.housekeeping.interval)
+            .finish()
+    }
+}
+
+impl Default for MemoryRateLimitStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl MemoryRateLimitStore {
+    /// An empty store with 10 s housekeeping.
+    pub fn new() -> Self {
+        Self::with_housekeeping_interval(Duration::from_secs(10))
+    }
+
+    /// An empty store that drops replenished keys every `interval`.
+    pub fn with_housekeeping_interval(interval: Duration) -> Self {
+        MemoryRateLimitStore {
+            limiters: RwLock::new(HashMap::new()),
+            housekeeping: Arc::new(Housekeeping {
+                interval,
+                started: Instant::now(),
+                last_ms: AtomicU64::new(0),
+                checks: AtomicU64::new(0),
+                running: Mutex::new(()),
+            }),
+        }
+    }
+
+    /// The number of keys currently held (all quotas).
+    pub fn len(&self) -> usize {
+        self.read().values().map(|l| l.len()).sum()
+    }
+
+    /// Whether no key is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Drops every key whose state has fully replenished and returns the memory, now.
+    pub fn retain_recent(&self) {
+        let limiters: Vec<Arc<Keyed>> = self.read().values().cloned().collect();
+        for l in limiters {
+            l.retain_recent();
+            l.shrink_to_fit();
+        }
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<Quota, Arc<Keyed>>> {
+        self.limiters.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn limiter(&self, quota: Quota) -> Arc<Keyed> {
+        if let Some(l) = self.read().get(&quota) {
+            return l.clone();
+        }
+        let mut w = self.limiters.write().unwrap_or_else(|p| p.into_inner());
+        w.entry(quota)
+            .or_insert_with(|| {
+                let burst = NonZeroU32::new(quota.limit()).unwrap_or(NonZeroU32::MIN);
+                let q = governor::Quota::with_period(quota.emission_interval())
+                    .unwrap_or_else(|| governor::Quota::per_second(burst))
+                    .allow_burst(burst);
+                Arc::new(governor::RateLimiter::dashmap(q).with_middleware())
+            })
+            .clone()
+    }
+
+    /// The check without a future: what [`RateLimitStore::check`] does.
+    pub fn check_now(&self, key: &LimitKey, quota: Quota) -> Decision {
+        let decision = {
+            let guard = self.read();
+            match guard.get(&quota) {
+                Some(l) => decide(l, key, quota),
+                None => {
+                    drop(guard);
+                    decide(&self.limiter(quota), key, quota)
+                }
+            }
+        };
+        self.maybe_housekeep();
+        decision
+    }
+
+    fn maybe_housekeep(&self) {
+        let hk = &self.housekeeping;
+        if !hk
+            .checks
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(HOUSEKEEPING_EVERY)
+        {
+            return;
+        }
+        let now_ms = hk.started.elapsed().as_millis() as u64;
+        let last = hk.last_ms.load(Ordering::Relaxed);
+        if now_ms.saturating_sub(last) < hk.interval.as_millis() as u64
+            || hk
+                .last_ms
+                .compare_exchange(last, now_ms, Ordering::AcqRel, Ordering::Relaxed)
+                .is_err()
+        {
+            return;
+        }
+        let limiters: Vec<Arc<Keyed>> = self.read().values().cloned().collect();
+        let hk = hk.clone();
+        let work = move || {
+            let Ok(_running) = hk.running.try_lock() else {
+                return;
+            };
+            for l in limiters {
+                l.retain_recent();
+                l.shrink_to_fit();
+            }
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) => drop(handle.spawn_blocking(work)),
+            Err(_) => work(),
+        }
+    }
+}
+
+fn decide(limiter: &Keyed, key: &LimitKey, quota: Quota) -> Decision {
+    match limiter.check_key(key) {
+        Ok(snapshot) => {
+            let remaining = snapshot.remaining_burst_capacity();
+            Decision {
+                allowed: true,
+                remaining,
+                reset: quota.emission_interval() * (quota.limit() - remaining.min(quota.limit())),
+                retry_after: Duration::ZERO,
+            }
+        }
+        Err(not_until) => {
+            let wait = not_until.wait_time_from(limiter.clock().now());
+            Decision {
+                allowed: false,
+                remaining: 0,
+                reset: wait,
+                retry_after: wait,
+            }
+        }
+    }
+}
+
+impl RateLimitStore for MemoryRateLimitStore {
+    fn check<'a>(
+        &'a self,
+        key: &'a LimitKey,
+        quota: Quota,
+    ) -> BoxFuture<'a, Result<Decision, StoreError>> {
+        let d = self.check_now(key, quota);
+        Box::pin(std::future::ready(Ok(d)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn burst_then_refusal_then_housekeeping_drops_idle_keys() {
+        let store = MemoryRateLimitStore::new();
+        let q = Quota::new(3, Duration::from_secs(60)).unwrap();
+        let k = LimitKey::Principal(Arc::from("a"));
+        let r: Vec<Decision> = (0..4).map(|_| store.check_now(&k, q)).collect();
+        assert!(r[..3].iter().all(|d| d.allowed));
+        assert_eq!(r[0].remaining, 2);
+        assert_eq!(r[2].remaining, 0);
+        assert!(!r[3].allowed);
+        assert!(r[3].retry_after > Duration::from_secs(15));
+
+        let fast = Quota::new(1000, Duration::from_millis(10)).unwrap();
+        for i in 0..1000u32 {
+            store.check_now(&LimitKey::Ip(std::net::IpAddr::from(i.to_be_bytes())), fast);
+        }
+        assert!(store.len() >= 1001);
+        std::thread::sleep(Duration::from_millis(30));
+        store.retain_recent();
+        assert_eq!(store.len(), 1, "only the still-limited key stays");
+    }
+}

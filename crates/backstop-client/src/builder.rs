@@ -1,0 +1,207 @@
+//! [`ClientBuilder`]: every policy of CONTRACT.md §5, with its defaults.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use crate::auth::CredentialRefresher;
+use crate::backoff::{Backoff, Jitter};
+use crate::breaker::{Breakers, CircuitBreakerConfig, CircuitState, StateListener};
+use crate::budget::{RetryBudget, RetryBudgetConfig};
+use crate::client::{Client, Inner};
+
+/// The sleep used between attempts (replaceable for tests and simulations).
+pub type SleepFn = Arc<dyn Fn(Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+
+/// Builds a [`Client`]. Defaults (CONTRACT.md §5):
+///
+/// | setting | default |
+/// |---|---|
+/// | max attempts per logical request | 3 |
+/// | backoff | exponential from 1 s, factor 2, cap 30 s, full jitter |
+/// | `Retry-After` honoured up to | 30 s (a longer wait is not retried: the error is returned) |
+/// | overall deadline per logical request | none |
+/// | retry budget | 20% of the last 10 s of requests, at least 3 retries per 10 s |
+/// | circuit breaker | per host; 5 consecutive failures; open 30 s; 1 probe while half-open |
+/// | automatic `Idempotency-Key` on POST/PATCH | off |
+/// | 401 credential refresh | off (see [`ClientBuilder::credential_refresher`]) |
+pub struct ClientBuilder {
+    http: Option<reqwest::Client>,
+    max_attempts: u32,
+    backoff: Backoff,
+    retry_after_cap: Duration,
+    deadline: Option<Duration>,
+    auto_idempotency_key: bool,
+    budget: Option<RetryBudgetConfig>,
+    breaker: Option<CircuitBreakerConfig>,
+    listener: Option<StateListener>,
+    refresher: Option<Arc<dyn CredentialRefresher>>,
+    sleep: Option<SleepFn>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("max_attempts", &self.max_attempts)
+            .field("backoff", &self.backoff)
+            .field("retry_after_cap", &self.retry_after_cap)
+            .field("deadline", &self.deadline)
+            .field("auto_idempotency_key", &self.auto_idempotency_key)
+            .field("budget", &self.budget)
+            .field("breaker", &self.breaker)
+            .field("credential_refresher", &self.refresher.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            http: None,
+            max_attempts: 3,
+            backoff: Backoff::default(),
+            retry_after_cap: Duration::from_secs(30),
+            deadline: None,
+            auto_idempotency_key: false,
+            budget: Some(RetryBudgetConfig::default()),
+            breaker: Some(CircuitBreakerConfig::default()),
+            listener: None,
+            refresher: None,
+            sleep: None,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// A builder with the defaults above.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sends through this `reqwest::Client` (its timeouts, TLS, default headers, pool). Default: `reqwest::Client::new()`.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Attempts per logical request, the first included (at least 1). Default 3.
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// The whole backoff schedule.
+    pub fn backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = backoff;
+        self
+    }
+
+    /// The first retry's (maximum) delay; later ones double. Default 1 s.
+    pub fn backoff_base(mut self, base: Duration) -> Self {
+        self.backoff.base = base;
+        self
+    }
+
+    /// The longest backoff delay. Default 30 s.
+    pub fn backoff_cap(mut self, cap: Duration) -> Self {
+        self.backoff.cap = cap;
+        self
+    }
+
+    /// The jitter: [`Jitter::Full`] (default), [`Jitter::Decorrelated`] or [`Jitter::None`].
+    pub fn jitter(mut self, jitter: Jitter) -> Self {
+        self.backoff.jitter = jitter;
+        self
+    }
+
+    /// The longest `Retry-After` the client waits; a longer one ends the retries with the error. Default 30 s.
+    pub fn retry_after_cap(mut self, cap: Duration) -> Self {
+        self.retry_after_cap = cap;
+        self
+    }
+
+    /// An overall deadline per logical request, across every attempt and wait. Default none.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// Adds an `Idempotency-Key` (UUID v7) to every POST and PATCH that has none, the same on every
+    /// attempt, so they can be retried. Default off.
+    pub fn auto_idempotency_key(mut self, on: bool) -> Self {
+        self.auto_idempotency_key = on;
+        self
+    }
+
+    /// The retry budget settings.
+    pub fn retry_budget(mut self, budget: RetryBudgetConfig) -> Self {
+        self.budget = Some(budget);
+        self
+    }
+
+    /// No retry budget: every retryable failure is retried up to the attempt limit.
+    pub fn no_retry_budget(mut self) -> Self {
+        self.budget = None;
+        self
+    }
+
+    /// The circuit breaker settings.
+    pub fn circuit_breaker(mut self, breaker: CircuitBreakerConfig) -> Self {
+        self.breaker = Some(breaker);
+        self
+    }
+
+    /// No circuit breaker.
+    pub fn no_circuit_breaker(mut self) -> Self {
+        self.breaker = None;
+        self
+    }
+
+    /// Called on every circuit state change with the host, the old state and the new one.
+    pub fn on_circuit_change(
+        mut self,
+        listener: impl Fn(&str, CircuitState, CircuitState) + Send + Sync + 'static,
+    ) -> Self {
+        self.listener = Some(Arc::new(listener));
+        self
+    }
+
+    /// The hook that fetches a new credential after a 401 (see [`CredentialRefresher`]).
+    pub fn credential_refresher(mut self, refresher: impl CredentialRefresher) -> Self {
+        self.refresher = Some(Arc::new(refresher));
+        self
+    }
+
+    /// Replaces the sleep between attempts (default `tokio::time::sleep`): for tests and simulations.
+    pub fn sleep_with(
+        mut self,
+        sleep: impl Fn(Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync + 'static,
+    ) -> Self {
+        self.sleep = Some(Arc::new(sleep));
+        self
+    }
+
+    /// Builds the client.
+    pub fn build(self) -> Client {
+        let sleep = self
+            .sleep
+            .unwrap_or_else(|| Arc::new(|d| Box::pin(tokio::time::sleep(d))));
+        Client::from_inner(
+            self.http.unwrap_or_default(),
+            Inner {
+                max_attempts: self.max_attempts,
+                backoff: self.backoff,
+                retry_after_cap: self.retry_after_cap,
+                deadline: self.deadline,
+                auto_idempotency_key: self.auto_idempotency_key,
+                budget: self.budget.map(RetryBudget::new),
+                breakers: self.breaker.map(|c| Breakers::new(c, self.listener)),
+                refresher: self.refresher,
+                credential: RwLock::new(None),
+                sleep,
+            },
+        )
+    }
+}

@@ -1,0 +1,149 @@
+//! [`Client`]: a `reqwest::Client` that retries right, budgets its retries and breaks circuits.
+
+use std::fmt;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use reqwest::header::HeaderValue;
+use reqwest::{IntoUrl, Method};
+
+use crate::auth::CredentialRefresher;
+use crate::backoff::Backoff;
+use crate::breaker::{Breakers, CircuitState};
+use crate::budget::RetryBudget;
+use crate::builder::{ClientBuilder, SleepFn};
+use crate::error::Error;
+use crate::request::{RequestBuilder, RequestOptions};
+
+/// An HTTP client speaking the backstop contract (CONTRACT.md §5). Cheap to clone: clones share the
+/// connection pool, the retry budget, the circuit breakers and the refreshed credential.
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) http: reqwest::Client,
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) max_attempts: u32,
+    pub(crate) backoff: Backoff,
+    pub(crate) retry_after_cap: Duration,
+    pub(crate) deadline: Option<Duration>,
+    pub(crate) auto_idempotency_key: bool,
+    pub(crate) budget: Option<RetryBudget>,
+    pub(crate) breakers: Option<Breakers>,
+    pub(crate) refresher: Option<Arc<dyn CredentialRefresher>>,
+    /// The credential from the last refresh; replaces `Authorization` on every request once set.
+    pub(crate) credential: RwLock<Option<HeaderValue>>,
+    pub(crate) sleep: SleepFn,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("max_attempts", &self.inner.max_attempts)
+            .field("backoff", &self.inner.backoff)
+            .field("deadline", &self.inner.deadline)
+            .field("retry_budget", &self.inner.budget.is_some())
+            .field("circuit_breaker", &self.inner.breakers.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Client {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Client {
+    /// A client with the defaults of [`ClientBuilder`].
+    pub fn new() -> Self {
+        ClientBuilder::new().build()
+    }
+
+    /// A builder for a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+
+    pub(crate) fn from_inner(http: reqwest::Client, inner: Inner) -> Self {
+        Client {
+            http,
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// The underlying `reqwest::Client` (requests sent through it directly bypass every policy).
+    pub fn http_client(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// Starts a request.
+    pub fn request<U: IntoUrl>(&self, method: Method, url: U) -> RequestBuilder {
+        RequestBuilder::new(self.clone(), self.http.request(method, url))
+    }
+
+    /// Starts a GET.
+    pub fn get<U: IntoUrl>(&self, url: U) -> RequestBuilder {
+        self.request(Method::GET, url)
+    }
+
+    /// Starts a POST (retried only with an `Idempotency-Key`).
+    pub fn post<U: IntoUrl>(&self, url: U) -> RequestBuilder {
+        self.request(Method::POST, url)
+    }
+
+    /// Starts a PUT.
+    pub fn put<U: IntoUrl>(&self, url: U) -> RequestBuilder {
+        self.request(Method::PUT, url)
+    }
+
+    /// Starts a PATCH (retried only with an `Idempotency-Key`).
+    pub fn patch<U: IntoUrl>(&self, url: U) -> RequestBuilder {
+        self.request(Method::PATCH, url)
+    }
+
+    /// Starts a DELETE.
+    pub fn delete<U: IntoUrl>(&self, url: U) -> RequestBuilder {
+        self.request(Method::DELETE, url)
+    }
+
+    /// Starts a HEAD.
+    pub fn head<U: IntoUrl>(&self, url: U) -> RequestBuilder {
+        self.request(Method::HEAD, url)
+    }
+
+    /// Sends any `reqwest::Request` through every policy (retries, budget, breaker, refresh).
+    ///
+    /// Returns the response for statuses below 400; an error status becomes [`Error::Api`] with the
+    /// decoded envelope.
+    pub async fn execute(&self, request: reqwest::Request) -> Result<reqwest::Response, Error> {
+        self.execute_with(request, RequestOptions::default()).await
+    }
+
+    pub(crate) async fn execute_with(
+        &self,
+        request: reqwest::Request,
+        options: RequestOptions,
+    ) -> Result<reqwest::Response, Error> {
+        crate::execute::run(self, request, options).await
+    }
+
+    /// The circuit state of one host, given as its authority (`"api.example.com:443"`); `Closed` for hosts
+    /// never seen or when the breaker is off.
+    pub fn circuit_state(&self, authority: &str) -> CircuitState {
+        self.inner
+            .breakers
+            .as_ref()
+            .map_or(CircuitState::Closed, |b| b.state(authority))
+    }
+
+    /// Every host seen so far with its circuit state, sorted by host.
+    pub fn circuit_states(&self) -> Vec<(String, CircuitState)> {
+        self.inner
+            .breakers
+            .as_ref()
+            .map(Breakers::states)
+            .unwrap_or_default()
+    }
+}

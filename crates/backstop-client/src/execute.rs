@@ -1,0 +1,278 @@
+//! The retry loop of one logical request: classification, method gating, backoff, `Retry-After`,
+//! budget, breaker, deadline and 401 refresh.
+
+use std::time::Duration;
+
+use backstop::{ApiError, MAX_DECODE_BYTES, is_idempotent_method};
+use reqwest::header::{AUTHORIZATION, HeaderValue};
+use reqwest::{Method, Request, Response, StatusCode};
+use tokio::time::Instant;
+use tracing::Instrument;
+
+use crate::client::Client;
+use crate::error::Error;
+use crate::request::{IDEMPOTENCY_KEY, RequestOptions};
+
+/// What one attempt came back with.
+enum Outcome {
+    Response(Response),
+    Api { error: ApiError, status: StatusCode },
+    Transport(reqwest::Error),
+}
+
+pub(crate) async fn run(
+    client: &Client,
+    mut request: Request,
+    options: RequestOptions,
+) -> Result<Response, Error> {
+    let cfg = &*client.inner;
+    let method = request.method().clone();
+    let host = authority(request.url());
+    let path = request.url().path().to_owned();
+
+    let wants_key = options
+        .auto_idempotency_key
+        .unwrap_or(cfg.auto_idempotency_key);
+    if wants_key
+        && matches!(method, Method::POST | Method::PATCH)
+        && !request.headers().contains_key(IDEMPOTENCY_KEY)
+    {
+        let key = uuid::Uuid::now_v7().hyphenated().to_string();
+        if let Ok(v) = HeaderValue::from_str(&key) {
+            request.headers_mut().insert(IDEMPOTENCY_KEY, v);
+        }
+    }
+    if cfg.refresher.is_some() {
+        apply_credential(client, &mut request);
+    }
+
+    let max_attempts = options.max_attempts.unwrap_or(cfg.max_attempts).max(1);
+    let retry_allowed = max_attempts > 1
+        && (is_idempotent_method(&method) || request.headers().contains_key(IDEMPOTENCY_KEY));
+    // Every attempt after the first is sent from this copy (buffered bodies are reference-counted).
+    let mut template = if retry_allowed || cfg.refresher.is_some() {
+        match request.try_clone() {
+            Some(t) => Some(t),
+            None if retry_allowed => return Err(Error::BodyNotReplayable),
+            None => None,
+        }
+    } else {
+        None
+    };
+
+    let deadline = options
+        .deadline
+        .or(cfg.deadline)
+        .map(|d| Instant::now() + d);
+    if let Some(budget) = &cfg.budget {
+        budget.record_request();
+    }
+
+    let mut next = Some(request);
+    let mut attempts: u32 = 0;
+    let mut refreshed = false;
+    let mut previous_delay: Option<Duration> = None;
+    let mut last: Option<Error> = None;
+
+    loop {
+        let request = match next.take() {
+            Some(r) => r,
+            None => match template.as_ref().and_then(Request::try_clone) {
+                Some(r) => r,
+                None => return Err(Error::BodyNotReplayable),
+            },
+        };
+
+        let permit = match &cfg.breakers {
+            Some(b) => match b.admit(&host) {
+                Some(p) => Some(p),
+                None => {
+                    tracing::debug!(%method, path, host, "circuit open: request rejected locally");
+                    return Err(Error::CircuitOpen {
+                        host: host.clone(),
+                        attempts,
+                        last: last.map(Box::new),
+                    });
+                }
+            },
+            None => None,
+        };
+
+        attempts += 1;
+        let span = tracing::debug_span!(
+            "backstop_client.attempt",
+            %method,
+            path = %path,
+            attempt = attempts,
+            status = tracing::field::Empty,
+            code = tracing::field::Empty,
+            request_id = tracing::field::Empty,
+        );
+        let fut = attempt(client, request).instrument(span.clone());
+        let outcome = match deadline {
+            Some(at) => match tokio::time::timeout_at(at, fut).await {
+                Ok(o) => o,
+                Err(_) => {
+                    tracing::debug!(parent: &span, "deadline exceeded during the attempt");
+                    return Err(Error::DeadlineExceeded {
+                        attempts,
+                        last: last.map(Box::new),
+                    });
+                }
+            },
+            None => fut.await,
+        };
+
+        // Classify: what to return, whether the host failed, whether a retry may help.
+        let (error, host_failed, retryable, retry_after) = match outcome {
+            Outcome::Response(response) => {
+                if let Some(p) = permit {
+                    p.record(false);
+                }
+                return Ok(response);
+            }
+            Outcome::Api { error, status } => {
+                let retryable = error.is_retryable();
+                let host_failed = status.is_server_error() && retryable;
+                let retry_after = error.retry_after();
+                let request_id = error.request_id().map(str::to_owned);
+                let e = Error::Api {
+                    error,
+                    status,
+                    request_id,
+                    attempts,
+                };
+                (e, host_failed, retryable, retry_after)
+            }
+            Outcome::Transport(source) => {
+                let retryable = source.is_connect() || source.is_timeout() || source.is_request();
+                let e = Error::Transport {
+                    source: source.without_url(),
+                    attempts,
+                };
+                (e, true, retryable, None)
+            }
+        };
+        if let Some(p) = permit {
+            p.record(host_failed);
+        }
+
+        // 401: refresh the credential once, then retry once with it (outside the attempt limit and budget).
+        if error.status() == Some(StatusCode::UNAUTHORIZED)
+            && !refreshed
+            && let (Some(refresher), Some(t)) = (&cfg.refresher, template.as_mut())
+        {
+            refreshed = true;
+            match refresher.refresh().await {
+                Ok(mut value) => {
+                    value.set_sensitive(true);
+                    *cfg.credential.write().unwrap_or_else(|p| p.into_inner()) =
+                        Some(value.clone());
+                    t.headers_mut().insert(AUTHORIZATION, value);
+                    tracing::debug!(%method, path, "credential refreshed after 401");
+                    last = Some(error);
+                    continue;
+                }
+                Err(source) => return Err(Error::Refresh { source, attempts }),
+            }
+        }
+
+        let counted = attempts - u32::from(refreshed);
+        if !retryable || !retry_allowed || counted >= max_attempts {
+            return Err(error);
+        }
+        let delay = match retry_after {
+            Some(wait) if wait > cfg.retry_after_cap => {
+                tracing::debug!(%method, path, ?wait, "Retry-After beyond the cap: not retrying");
+                return Err(error);
+            }
+            Some(wait) => wait,
+            None => cfg.backoff.delay(counted, previous_delay),
+        };
+        if deadline.is_some_and(|at| Instant::now() + delay >= at) {
+            return Err(Error::DeadlineExceeded {
+                attempts,
+                last: Some(Box::new(error)),
+            });
+        }
+        if let Some(budget) = &cfg.budget
+            && !budget.try_retry()
+        {
+            tracing::debug!(%method, path, "retry budget exhausted");
+            return Err(Error::BudgetExhausted {
+                last: Box::new(error),
+                attempts,
+            });
+        }
+        tracing::debug!(%method, path, attempt = attempts, ?delay, "retrying");
+        previous_delay = Some(delay);
+        last = Some(error);
+        (cfg.sleep)(delay).await;
+    }
+}
+
+/// Sends one attempt; for an error status, reads at most `MAX_DECODE_BYTES` of the body and decodes it.
+async fn attempt(client: &Client, request: Request) -> Outcome {
+    let span = tracing::Span::current();
+    let mut response = match client.http.execute(request).await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::debug!(error = %e, "attempt failed: transport");
+            return Outcome::Transport(e);
+        }
+    };
+    let status = response.status();
+    span.record("status", status.as_u16());
+    if !(status.is_client_error() || status.is_server_error()) {
+        if let Some(id) = response
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+        {
+            span.record("request_id", id);
+        }
+        tracing::debug!("attempt succeeded");
+        return Outcome::Response(response);
+    }
+    let headers = response.headers().clone();
+    let mut body = Vec::new();
+    // A body that breaks off mid-way is decoded as far as it came.
+    while let Ok(Some(chunk)) = response.chunk().await {
+        let room = (MAX_DECODE_BYTES + 1).saturating_sub(body.len());
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() > MAX_DECODE_BYTES {
+            break;
+        }
+    }
+    let error = backstop::decode(status, Some(&headers), &body);
+    span.record("code", error.code().name());
+    if let Some(id) = error.request_id() {
+        span.record("request_id", id);
+    }
+    tracing::debug!(
+        retryable = error.is_retryable(),
+        "attempt failed: error status"
+    );
+    Outcome::Api { error, status }
+}
+
+fn apply_credential(client: &Client, request: &mut Request) {
+    let current = client
+        .inner
+        .credential
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    if let Some(value) = current {
+        request.headers_mut().insert(AUTHORIZATION, value);
+    }
+}
+
+/// `host:port` of a URL (the breaker's key).
+pub(crate) fn authority(url: &reqwest::Url) -> String {
+    let host = url.host_str().unwrap_or("");
+    match url.port_or_known_default() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    }
+}

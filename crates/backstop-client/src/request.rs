@@ -1,0 +1,140 @@
+//! [`RequestBuilder`]: a `reqwest::RequestBuilder` with per-request retry settings.
+
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use serde::Serialize;
+
+use crate::client::Client;
+use crate::error::Error;
+
+/// The `Idempotency-Key` header.
+pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
+
+/// Per-request overrides of the client's settings.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RequestOptions {
+    pub(crate) max_attempts: Option<u32>,
+    pub(crate) deadline: Option<Duration>,
+    pub(crate) auto_idempotency_key: Option<bool>,
+}
+
+/// A request being built; [`send`](Self::send) runs it through the client's policies.
+#[derive(Debug)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct RequestBuilder {
+    client: Client,
+    inner: reqwest::RequestBuilder,
+    options: RequestOptions,
+}
+
+impl RequestBuilder {
+    pub(crate) fn new(client: Client, inner: reqwest::RequestBuilder) -> Self {
+        RequestBuilder {
+            client,
+            inner,
+            options: RequestOptions::default(),
+        }
+    }
+
+    /// Adds a header. Header values are never logged.
+    pub fn header<K, V>(mut self, key: K, value: V) -> Self
+    where
+        HeaderName: TryFrom<K>,
+        <HeaderName as TryFrom<K>>::Error: Into<http::Error>,
+        HeaderValue: TryFrom<V>,
+        <HeaderValue as TryFrom<V>>::Error: Into<http::Error>,
+    {
+        self.inner = self.inner.header(key, value);
+        self
+    }
+
+    /// Adds headers.
+    pub fn headers(mut self, headers: HeaderMap) -> Self {
+        self.inner = self.inner.headers(headers);
+        self
+    }
+
+    /// Sets `Authorization: Bearer <token>` (marked sensitive).
+    pub fn bearer_auth<T: std::fmt::Display>(mut self, token: T) -> Self {
+        self.inner = self.inner.bearer_auth(token);
+        self
+    }
+
+    /// Sets a buffered body (bytes, `String`, `Vec<u8>`, ...). A streaming body cannot be retried.
+    pub fn body<T: Into<reqwest::Body>>(mut self, body: T) -> Self {
+        self.inner = self.inner.body(body);
+        self
+    }
+
+    /// Sets a JSON body and `Content-Type: application/json`.
+    pub fn json<T: Serialize + ?Sized>(mut self, json: &T) -> Self {
+        self.inner = self.inner.json(json);
+        self
+    }
+
+    /// Sets a form body.
+    pub fn form<T: Serialize + ?Sized>(mut self, form: &T) -> Self {
+        self.inner = self.inner.form(form);
+        self
+    }
+
+    /// A timeout for each attempt (a timed-out attempt is a retryable transport error).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.inner = self.inner.timeout(timeout);
+        self
+    }
+
+    /// Sets the `Idempotency-Key`, which makes a POST or PATCH retryable; it is sent on every attempt.
+    pub fn idempotency_key(self, key: impl AsRef<str>) -> Self {
+        self.header(IDEMPOTENCY_KEY, key.as_ref())
+    }
+
+    /// Generates an `Idempotency-Key` (UUID v7) for this POST or PATCH if it has none (overrides the client's setting).
+    pub fn auto_idempotency_key(mut self, on: bool) -> Self {
+        self.options.auto_idempotency_key = Some(on);
+        self
+    }
+
+    /// The overall deadline for this logical request, across attempts and waits.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.options.deadline = Some(deadline);
+        self
+    }
+
+    /// Attempts for this request, the first included (at least 1).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.options.max_attempts = Some(attempts.max(1));
+        self
+    }
+
+    /// Sends once, never retries (the way to send a streaming body).
+    pub fn no_retry(self) -> Self {
+        self.max_attempts(1)
+    }
+
+    /// Applies any other `reqwest::RequestBuilder` method (`query`, `basic_auth`, `version`, ...).
+    pub fn map(
+        mut self,
+        f: impl FnOnce(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
+    ) -> Self {
+        self.inner = f(self.inner);
+        self
+    }
+
+    /// Builds the `reqwest::Request` without sending it.
+    pub fn build(self) -> Result<reqwest::Request, Error> {
+        self.inner
+            .build()
+            .map_err(|e| Error::Build(e.without_url()))
+    }
+
+    /// Sends the request through the client's policies.
+    pub async fn send(self) -> Result<reqwest::Response, Error> {
+        let request = self
+            .inner
+            .build()
+            .map_err(|e| Error::Build(e.without_url()))?;
+        self.client.execute_with(request, self.options).await
+    }
+}
