@@ -26,6 +26,9 @@ impl Prober {
         let client = Client::builder()
             .timeout(config.timeout)
             .redirect(reqwest::redirect::Policy::none())
+            // A fresh connection per request: a server may close a connection after an error (413
+            // without reading the body), and a pooled one would then fail the next probe.
+            .pool_max_idle_per_host(0)
             .build()
             .unwrap_or_default();
         Prober {
