@@ -79,33 +79,54 @@ request = function()
   return wrk.format(nil, "/v1/platform/businesses/$BIZ/invoices/")
 end
 done = function(summary, latency, requests)
-  io.write(string.format("RESULT %.1f %.3f %d\n", summary.requests / (summary.duration / 1e6), latency:percentile(99) / 1000, summary.errors.status))
+  io.write(string.format("RESULT %.1f %.3f %d %d\n", summary.requests / (summary.duration / 1e6), latency:percentile(99) / 1000, summary.errors.status, summary.requests))
 end
 LUA
 cat >"$WORK/read.lua" <<LUA
 wrk.headers["Authorization"] = "Bearer $BTOKEN"
 done = function(summary, latency, requests)
-  io.write(string.format("RESULT %.1f %.3f %d\n", summary.requests / (summary.duration / 1e6), latency:percentile(99) / 1000, summary.errors.status))
+  io.write(string.format("RESULT %.1f %.3f %d %d\n", summary.requests / (summary.duration / 1e6), latency:percentile(99) / 1000, summary.errors.status, summary.requests))
 end
 LUA
 
-run() { # mode script path
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$WORK/$2" "$BASE$3" | awk '/^RESULT/ {print $2, $3, $4}'
+# The server's CPU time (user + system, in clock ticks) so far.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }
+
+run() { # script path -> "req/s p99_ms non2xx cpu_us_per_request"
+    local before after
+    before=$(cpu_ticks)
+    read -r rps p99 err total < <(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$WORK/$1" "$BASE$2" \
+        | awk '/^RESULT/ {print $2, $3, $4, $5}')
+    after=$(cpu_ticks)
+    echo "$rps $p99 $err $(python3 -c "print(round(($after - $before) * 1e6 / $(getconf CLK_TCK) / max($total, 1), 1))")"
 }
 
-declare -A RPS P99 ERR
-for mode in stack bare; do
-    if [ "$mode" = bare ]; then start_server --bare; else start_server; fi
-    read -r RPS[$mode-create] P99[$mode-create] ERR[$mode-create] < <(run "$mode" create.lua "/")
-    read -r RPS[$mode-read] P99[$mode-read] ERR[$mode-read] < <(run "$mode" read.lua "/v1/platform/businesses/$BIZ/invoices/$INV/")
-    stop_server
+# ROUNDS interleaved rounds (stack, bare, stack, bare, ...): on a shared machine req/s swings between
+# rounds, so the medians are printed, and the server's CPU time per request, which moves far less.
+ROUNDS=${ROUNDS:-3}
+declare -A RES
+for round in $(seq 1 "$ROUNDS"); do
+    for mode in stack bare; do
+        if [ "$mode" = bare ]; then start_server --bare; else start_server; fi
+        RES[$mode-create-$round]=$(run create.lua "/")
+        RES[$mode-read-$round]=$(run read.lua "/v1/platform/businesses/$BIZ/invoices/$INV/")
+        stop_server
+    done
 done
 
+median() { # scenario field(1-4)
+    for round in $(seq 1 "$ROUNDS"); do echo "${RES[$1-$round]}" | awk -v f="$2" '{print $f}'; done \
+        | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+}
+
 echo
-echo "backstop serve on SQLite, wrk -t$THREADS -c$CONNECTIONS -d$DURATION, loopback"
-printf "%-16s %12s %10s %8s %12s %10s %12s\n" scenario stack_req/s p99_ms non2xx bare_req/s p99_ms stack/bare
+echo "backstop serve on SQLite, wrk -t$THREADS -c$CONNECTIONS -d$DURATION, loopback, median of $ROUNDS interleaved rounds"
+printf "%-15s %11s %8s %10s %11s %8s %10s %10s %10s\n" scenario stack_req/s p99_ms cpu_us/req bare_req/s p99_ms cpu_us/req req/s_ratio cpu_ratio
 for s in create read; do
-    ratio=$(python3 -c "print(f'{${RPS[stack-$s]}/${RPS[bare-$s]}:.2f}x')")
-    printf "%-16s %12s %10s %8s %12s %10s %12s\n" "invoice-$s" "${RPS[stack-$s]}" "${P99[stack-$s]}" "${ERR[stack-$s]}" \
-        "${RPS[bare-$s]}" "${P99[bare-$s]}" "$ratio"
+    sr=$(median stack-$s 1); sp=$(median stack-$s 2); sc=$(median stack-$s 4)
+    br=$(median bare-$s 1); bp=$(median bare-$s 2); bc=$(median bare-$s 4)
+    printf "%-15s %11s %8s %10s %11s %8s %10s %10s %10s\n" "invoice-$s" "$sr" "$sp" "$sc" "$br" "$bp" "$bc" \
+        "$(python3 -c "print(f'{$sr/$br:.2f}x')")" "$(python3 -c "print(f'{$sc/$bc:.2f}x')")"
 done
+non2xx=$(for k in "${!RES[@]}"; do echo "${RES[$k]}" | awk '{print $3}'; done | awk '{s+=$1} END {print s+0}')
+echo "non-2xx responses in all rounds: $non2xx"
