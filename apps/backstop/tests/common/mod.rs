@@ -99,9 +99,42 @@ pub async fn postgres_url() -> Option<String> {
         .execute(&pool)
         .await
         .unwrap();
+    drop_stale_schemas(&pool).await;
     pool.close().await;
     let sep = if base.contains('?') { '&' } else { '?' };
     Some(format!("{base}{sep}options[search_path]={schema}"))
+}
+
+/// Drops test schemas made over an hour ago (their names carry a UUID v7, whose first 48 bits are the
+/// creation time in milliseconds), so repeated runs do not pile schemas up in the test database while
+/// a run still in progress keeps its own.
+async fn drop_stale_schemas(pool: &sqlx::PgPool) {
+    let names: Vec<(String,)> =
+        sqlx::query_as("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'bs\\_test\\_%'")
+            .fetch_all(pool)
+            .await
+            .unwrap_or_default();
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0);
+    for (name,) in names {
+        let Some(hex) = name.strip_prefix("bs_test_").and_then(|h| h.get(..12)) else {
+            continue;
+        };
+        let Ok(created_ms) = u64::from_str_radix(hex, 16) else {
+            continue;
+        };
+        if now_ms.saturating_sub(created_ms) > 3_600_000
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP SCHEMA IF EXISTS {name} CASCADE"
+            )))
+            .execute(pool)
+            .await;
+        }
+    }
 }
 
 /// A client that does not retry, so each error surfaces as sent.
