@@ -36,10 +36,14 @@ impl RequestId {
         let random: [u8; 10] = rand::random();
         let uuid = uuid::Builder::from_unix_timestamp_millis(millis, &random).into_uuid();
         let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
-        let text = uuid.hyphenated().encode_lower(&mut buf);
-        // A UUID is always a valid header value; fall back to a static one rather than panic.
+        uuid.hyphenated().encode_lower(&mut buf);
+        // `Bytes::from_owner` makes one allocation whose clones (request extensions, response
+        // header) are reference counts; `HeaderValue::from_str` would copy into a `Vec` and then
+        // allocate again on the first clone. A UUID is always a valid header value; fall back to a
+        // static one rather than panic.
         RequestId(
-            HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static("invalid-id")),
+            HeaderValue::from_maybe_shared(bytes::Bytes::from_owner(buf))
+                .unwrap_or_else(|_| HeaderValue::from_static("invalid-id")),
         )
     }
 

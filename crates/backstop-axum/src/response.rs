@@ -1,10 +1,14 @@
 //! [`Error`]: a [`backstop::ApiError`] as an axum response.
 
+use std::cell::RefCell;
 use std::sync::Arc;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use backstop::{ApiError, Code, Profile};
+use bytes::Bytes;
+
+use crate::contract::X_REQUEST_ID;
 
 /// An [`ApiError`] that axum can answer with: return `Result<T, backstop_axum::Error>` from handlers and
 /// use `?` on anything that converts into an [`ApiError`].
@@ -70,13 +74,28 @@ impl IntoResponse for ErrorExtension {
 /// Encodes `error` in `profile` as a complete response: status, `Content-Type`, body, `Retry-After`,
 /// and `WWW-Authenticate` for the bearer-token codes (RFC 6750).
 pub fn encode_response(error: &ApiError, profile: Profile) -> Response {
-    let encoded = profile.encode(error);
-    let mut response = Response::new(axum::body::Body::from(encoded.body));
-    *response.status_mut() = encoded.status;
+    let request_id = error
+        .request_id()
+        .and_then(|id| HeaderValue::from_str(id).ok());
+    build_response(error, profile, request_id)
+}
+
+/// [`encode_response`] with the `X-Request-Id` header given (the contract layer has it as a header
+/// value already, so it is not parsed and copied again from the error's request id).
+pub(crate) fn build_response(
+    error: &ApiError,
+    profile: Profile,
+    request_id: Option<HeaderValue>,
+) -> Response {
+    let status = profile.status_for(error);
+    let mut response = Response::new(axum::body::Body::from(encode_body(error, profile)));
+    *response.status_mut() = status;
     let headers = response.headers_mut();
+    // Room for every header set here plus a few the contract keeps from the old response.
+    headers.reserve(6);
     headers.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static(encoded.content_type),
+        HeaderValue::from_static(profile.content_type()),
     );
     if let Some(wait) = error.retry_after() {
         headers.insert(
@@ -87,16 +106,38 @@ pub fn encode_response(error: &ApiError, profile: Profile) -> Response {
     if let Some(challenge) = www_authenticate(error) {
         headers.insert(header::WWW_AUTHENTICATE, challenge);
     }
-    if let Some(id) = error
-        .request_id()
-        .and_then(|id| HeaderValue::from_str(id).ok())
-    {
-        headers.insert("x-request-id", id);
+    if let Some(id) = request_id {
+        headers.insert(X_REQUEST_ID, id);
     }
-    if encoded.status == StatusCode::INTERNAL_SERVER_ERROR {
+    if status == StatusCode::INTERNAL_SERVER_ERROR {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
+}
+
+/// The encoded body as `Bytes` of exactly its length.
+///
+/// Encoded into a reused per-thread buffer, then copied once:
+/// `Profile::encode` returns a `Vec` with spare capacity, and `Bytes::from` such a `Vec` allocates a
+/// second time for its shared header.
+fn encode_body(error: &ApiError, profile: Profile) -> Bytes {
+    thread_local! {
+        static BUF: RefCell<Vec<u8>> = RefCell::new(Vec::with_capacity(512));
+    }
+    BUF.with(|buf| match buf.try_borrow_mut() {
+        Ok(mut buf) => {
+            buf.clear();
+            profile.encode_into(error, &mut buf);
+            let body = Bytes::copy_from_slice(&buf);
+            if buf.capacity() > 64 * 1024 {
+                // One huge error (many field violations) must not pin its buffer forever.
+                *buf = Vec::with_capacity(512);
+            }
+            body
+        }
+        // Re-entered (cannot happen: encoding calls no user code); encode on the side.
+        Err(_) => Bytes::from(profile.encode(error).body),
+    })
 }
 
 /// The `WWW-Authenticate` challenge a 401 calls for (RFC 6750 §3).

@@ -68,6 +68,21 @@ pub trait ErrorSink: Send + Sync + 'static {
     /// Stores one record. Must not block.
     fn record(&self, record: ErrorRecord);
 
+    /// Stores the record of `error` answered with `status` (what the [`Contract`](crate::Contract)
+    /// layer calls on every error response). The default builds an [`ErrorRecord`] and calls
+    /// [`record`](Self::record); a sink may override it to skip building one, as
+    /// [`MemoryErrorSink`] does by rewriting its oldest record in place.
+    fn record_error(
+        &self,
+        error: &ApiError,
+        status: u16,
+        method: &str,
+        route: &str,
+        principal: Option<&str>,
+    ) {
+        self.record(ErrorRecord::new(error, status, method, route, principal));
+    }
+
     /// The record of the error answered to `request_id`, if still kept.
     fn lookup<'a>(&'a self, request_id: &'a str) -> BoxFuture<'a, Option<ErrorRecord>>;
 
@@ -99,9 +114,133 @@ pub struct MemoryErrorSink {
 
 #[derive(Default)]
 struct Ring {
-    slots: Vec<ErrorRecord>,
+    slots: Vec<Slot>,
     /// The slot the next record overwrites once the ring is full.
     next: usize,
+}
+
+/// One kept record, compact: its six strings in one buffer, so that overwriting the oldest slot
+/// (every error response, once the ring is full) writes into one reused allocation and touches a
+/// few cache lines rather than six scattered strings. A lookup (rare) rebuilds the [`ErrorRecord`].
+struct Slot {
+    /// request_id, principal, method, route, code and message, one after the other.
+    text: String,
+    /// Where each of the first five ends in `text` (the message runs to the end).
+    ends: [usize; 5],
+    has_principal: bool,
+    status: u16,
+    details: Option<Details>,
+    timestamp: OffsetDateTime,
+}
+
+/// The strings of a record, in `Slot::text` order.
+struct Texts<'a> {
+    request_id: &'a str,
+    principal: Option<&'a str>,
+    method: &'a str,
+    route: &'a str,
+    code: &'a str,
+    message: &'a str,
+}
+
+impl Slot {
+    fn new(texts: Texts<'_>, status: u16, details: Option<Details>, at: OffsetDateTime) -> Self {
+        let mut slot = Slot {
+            text: String::new(),
+            ends: [0; 5],
+            has_principal: false,
+            status,
+            details: None,
+            timestamp: at,
+        };
+        slot.overwrite(texts, status, details, at);
+        slot
+    }
+
+    fn from_record(mut r: ErrorRecord) -> Self {
+        let details = r.details.take();
+        let texts = Texts {
+            request_id: &r.request_id,
+            principal: r.principal.as_deref(),
+            method: &r.method,
+            route: &r.route,
+            code: &r.code,
+            message: &r.message,
+        };
+        Slot::new(texts, r.status, details, r.timestamp)
+    }
+
+    /// The texts of `error` answered to `method route` by `principal`.
+    fn texts<'a>(
+        error: &'a ApiError,
+        method: &'a str,
+        route: &'a str,
+        principal: Option<&'a str>,
+    ) -> Texts<'a> {
+        Texts {
+            request_id: error.request_id().unwrap_or_default(),
+            principal,
+            method,
+            route,
+            code: error.code().name(),
+            message: error.message(),
+        }
+    }
+
+    /// Rewrites the slot in place, reusing its buffer.
+    fn overwrite(
+        &mut self,
+        texts: Texts<'_>,
+        status: u16,
+        details: Option<Details>,
+        at: OffsetDateTime,
+    ) {
+        self.text.clear();
+        let firsts = [
+            texts.request_id,
+            texts.principal.unwrap_or_default(),
+            texts.method,
+            texts.route,
+            texts.code,
+        ];
+        for (end, part) in self.ends.iter_mut().zip(firsts) {
+            self.text.push_str(part);
+            *end = self.text.len();
+        }
+        self.text.push_str(texts.message);
+        self.has_principal = texts.principal.is_some();
+        self.status = status;
+        self.details = details;
+        self.timestamp = at;
+    }
+
+    /// The `i`-th string (0: request_id ... 5: message).
+    fn part(&self, i: usize) -> &str {
+        let start = match i {
+            0 => 0,
+            _ => self.ends.get(i - 1).copied().unwrap_or(self.text.len()),
+        };
+        let end = self.ends.get(i).copied().unwrap_or(self.text.len());
+        self.text.get(start..end).unwrap_or_default()
+    }
+
+    fn request_id(&self) -> &str {
+        self.part(0)
+    }
+
+    fn to_record(&self) -> ErrorRecord {
+        ErrorRecord {
+            request_id: self.part(0).to_owned(),
+            principal: self.has_principal.then(|| self.part(1).to_owned()),
+            method: self.part(2).to_owned(),
+            route: self.part(3).to_owned(),
+            status: self.status,
+            code: self.part(4).to_owned(),
+            message: self.part(5).to_owned(),
+            details: self.details.clone(),
+            timestamp: self.timestamp,
+        }
+    }
 }
 
 impl MemoryErrorSink {
@@ -158,19 +297,48 @@ impl std::fmt::Debug for MemoryErrorSink {
 
 impl ErrorSink for MemoryErrorSink {
     fn record(&self, record: ErrorRecord) {
+        let slot = Slot::from_record(record);
         let old = {
             let mut ring = self.lock();
             if ring.slots.len() < self.capacity {
-                ring.slots.push(record);
+                ring.slots.push(slot);
                 None
             } else {
                 let at = ring.next;
                 ring.next = (at + 1) % self.capacity;
-                Some(std::mem::replace(&mut ring.slots[at], record))
+                ring.slots
+                    .get_mut(at)
+                    .map(|old| std::mem::replace(old, slot))
             }
         };
         // The evicted record is freed outside the lock.
         drop(old);
+    }
+
+    fn record_error(
+        &self,
+        error: &ApiError,
+        status: u16,
+        method: &str,
+        route: &str,
+        principal: Option<&str>,
+    ) {
+        let texts = Slot::texts(error, method, route, principal);
+        let details = error.details().cloned();
+        let at = error.timestamp().unwrap_or_else(OffsetDateTime::now_utc);
+        let mut ring = self.lock();
+        if ring.slots.len() < self.capacity {
+            ring.slots.push(Slot::new(texts, status, details, at));
+        } else {
+            // Full (the steady state): rewrite the oldest slot in place, no allocation and
+            // nothing to free. Copying a few short strings under the lock costs less than the
+            // allocations and frees it saves.
+            let at_slot = ring.next;
+            ring.next = (at_slot + 1) % self.capacity;
+            if let Some(slot) = ring.slots.get_mut(at_slot) {
+                slot.overwrite(texts, status, details, at);
+            }
+        }
     }
 
     fn lookup<'a>(&'a self, request_id: &'a str) -> BoxFuture<'a, Option<ErrorRecord>> {
@@ -179,9 +347,9 @@ impl ErrorSink for MemoryErrorSink {
             let ring = self.lock();
             ring.slots
                 .iter()
-                .filter(|r| r.request_id == request_id)
-                .max_by_key(|r| r.timestamp)
-                .cloned()
+                .filter(|s| s.request_id() == request_id)
+                .max_by_key(|s| s.timestamp)
+                .map(Slot::to_record)
         };
         let retention = self.retention;
         Box::pin(async move {
@@ -214,6 +382,45 @@ mod tests {
         assert_eq!(sink.lookup("c").await.unwrap().code, "NOT_FOUND");
         assert!(sink.lookup_for("c", "p1").await.is_some());
         assert!(sink.lookup_for("c", "p2").await.is_none());
+    }
+
+    #[tokio::test]
+    async fn record_error_in_a_full_ring_matches_a_fresh_record() {
+        let sink = MemoryErrorSink::new(2);
+        let first = ApiError::new(Code::VALIDATION_ERROR)
+            .with_field("email", "Enter a valid email address.")
+            .with_request_id("a-much-longer-request-id-than-the-next");
+        sink.record_error(&first, 422, "POST", "/users", Some("p1"));
+        sink.record_error(&first, 422, "POST", "/users", Some("p1"));
+        // Full now: this one overwrites the oldest slot in place.
+        let e = ApiError::new(Code::NOT_FOUND).with_request_id("b");
+        sink.record_error(&e, 404, "GET", "/x", Some("p2"));
+        assert_eq!(sink.len(), 2);
+        let got = sink.lookup("b").await.unwrap();
+        assert_eq!(got, ErrorRecord::new(&e, 404, "GET", "/x", Some("p2")));
+        assert!(got.details.is_none());
+        // The next overwrites the second slot, dropping its principal and details.
+        let e = ApiError::new(Code::NOT_FOUND).with_request_id("c");
+        sink.record_error(&e, 404, "GET", "/y", None);
+        let got = sink.lookup("c").await.unwrap();
+        assert_eq!(got, ErrorRecord::new(&e, 404, "GET", "/y", None));
+    }
+
+    #[tokio::test]
+    async fn a_record_comes_back_as_it_was_kept() {
+        let sink = MemoryErrorSink::new(4);
+        let e = ApiError::validation()
+            .with_field("email", "Enter a valid email address.")
+            .with_request_id("v-1");
+        let kept = ErrorRecord::new(&e, 422, "POST", "/users/{id}", Some(""));
+        sink.record(kept.clone());
+        assert_eq!(sink.lookup("v-1").await, Some(kept));
+        assert!(sink.lookup_for("v-1", "").await.is_some());
+        // The same id again: the latest record wins (equal timestamps: the last one kept).
+        sink.record_error(&e, 400, "PUT", "/users", None);
+        let latest = ErrorRecord::new(&e, 400, "PUT", "/users", None);
+        assert_eq!(sink.lookup("v-1").await, Some(latest));
+        assert!(sink.lookup_for("v-1", "").await.is_none());
     }
 
     #[tokio::test]

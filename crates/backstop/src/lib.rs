@@ -31,6 +31,7 @@
 mod code;
 mod decode;
 mod details;
+mod envelope_fast;
 mod error;
 mod profile;
 mod request_id;

@@ -136,6 +136,10 @@ impl Profile {
 
     /// Encodes `error` in this profile, appending to `out`.
     pub fn encode_into(self, error: &ApiError, out: &mut Vec<u8>) {
+        if self == Profile::Backstop && error.details().is_none() {
+            crate::envelope_fast::encode_backstop_without_details(error, out);
+            return;
+        }
         let mut ser = serde_json::Serializer::new(out);
         let result = match self {
             Profile::Backstop => BackstopWire(error).serialize(&mut ser),
@@ -148,6 +152,12 @@ impl Profile {
     }
 }
 
+/// The canonical profile through serde, whatever the details (the reference for the fast path).
+#[cfg(test)]
+pub(crate) fn encode_backstop_with_serde(error: &ApiError) -> Vec<u8> {
+    serde_json::to_vec(&BackstopWire(error)).unwrap_or_default()
+}
+
 /// Formats a timestamp as RFC 3339 UTC with milliseconds: `2026-11-22T10:15:30.123Z`.
 ///
 /// Hand-written rather than `time`'s formatter: it runs on every error response, and writing 24 fixed
@@ -157,7 +167,7 @@ pub fn format_timestamp(t: OffsetDateTime) -> String {
     String::from_utf8_lossy(&buf).into_owned()
 }
 
-fn timestamp_bytes(t: OffsetDateTime) -> [u8; 24] {
+pub(crate) fn timestamp_bytes(t: OffsetDateTime) -> [u8; 24] {
     let t = t.to_offset(time::UtcOffset::UTC);
     let mut b = *b"0000-00-00T00:00:00.000Z";
     let year = t.year().clamp(0, 9999) as u32;

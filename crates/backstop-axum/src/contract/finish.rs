@@ -13,8 +13,7 @@ use super::Shared;
 use super::log::log_error;
 use super::service::X_REQUEST_ID;
 use crate::context::{PrincipalId, RequestId};
-use crate::response::{ErrorExtension, encode_response};
-use crate::sink::ErrorRecord;
+use crate::response::{ErrorExtension, build_response};
 
 /// What the way out needs to know about the request.
 pub(crate) struct Finish {
@@ -22,7 +21,8 @@ pub(crate) struct Finish {
     pub(crate) method: Method,
     pub(crate) route: Option<MatchedPath>,
     pub(crate) uri: Option<Uri>,
-    pub(crate) start: Instant,
+    /// When the request came in; `None` when nothing could log its latency.
+    pub(crate) start: Option<Instant>,
     pub(crate) shared: Arc<Shared>,
 }
 
@@ -83,34 +83,34 @@ impl Finish {
         error.set_request_id(self.id.as_str());
 
         let profile = self.shared.profile;
-        let mut out = encode_response(&error, profile);
-        merge_headers(out.headers_mut(), &parts.headers);
-        // The layer that answered 401 knows its scheme better than the default Bearer challenge.
-        if let Some(challenge) = parts.headers.get(header::WWW_AUTHENTICATE) {
-            out.headers_mut()
-                .insert(header::WWW_AUTHENTICATE, challenge.clone());
+        let mut out = build_response(&error, profile, Some(self.id.header_value().clone()));
+        if !parts.headers.is_empty() {
+            merge_headers(out.headers_mut(), &parts.headers);
+            // The layer that answered 401 knows its scheme better than the default Bearer challenge.
+            if let Some(challenge) = parts.headers.get(header::WWW_AUTHENTICATE) {
+                out.headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, challenge.clone());
+            }
         }
-        out.headers_mut()
-            .insert(X_REQUEST_ID, self.id.header_value().clone());
 
-        let principal = parts.extensions.get::<PrincipalId>().map(|p| p.0.clone());
+        let principal = parts.extensions.get::<PrincipalId>().map(|p| p.0.as_str());
         let status = out.status();
         log_error(
             &error,
             status,
             &self.method,
             self.route(),
-            principal.as_deref(),
-            self.start.elapsed(),
+            principal,
+            self.start,
         );
         if let Some(sink) = &self.shared.sink {
-            sink.record(ErrorRecord::new(
+            sink.record_error(
                 &error,
                 status.as_u16(),
                 self.method.as_str(),
                 self.route(),
-                principal.as_deref(),
-            ));
+                principal,
+            );
         }
 
         *out.extensions_mut() = std::mem::take(&mut parts.extensions);

@@ -1,7 +1,7 @@
 //! Each error logged once, structured (CONTRACT.md §4).
 
 use std::fmt::Write as _;
-use std::time::Duration;
+use std::time::Instant;
 
 use axum::http::{Method, StatusCode};
 use backstop::ApiError;
@@ -35,11 +35,12 @@ pub(crate) fn log_error(
     method: &Method,
     route: &str,
     principal: Option<&str>,
-    latency: Duration,
+    start: Option<Instant>,
 ) {
     let request_id = error.request_id().unwrap_or_default();
     let code = error.code().name();
-    let latency_ms = latency.as_secs_f64() * 1000.0;
+    // Read the clock only when the event is recorded (the macros evaluate fields lazily).
+    let latency_ms = || start.map_or(0.0, |t| t.elapsed().as_secs_f64() * 1000.0);
     let principal = principal.unwrap_or("-");
     if status.is_server_error() {
         let source = source_chain(error);
@@ -49,7 +50,7 @@ pub(crate) fn log_error(
             route,
             status = status.as_u16(),
             code,
-            latency_ms,
+            latency_ms = latency_ms(),
             principal,
             source = source.as_str(),
             "request failed"
@@ -61,7 +62,7 @@ pub(crate) fn log_error(
             route,
             status = status.as_u16(),
             code,
-            latency_ms,
+            latency_ms = latency_ms(),
             principal,
             "request rejected"
         );
@@ -72,7 +73,7 @@ pub(crate) fn log_error(
             route,
             status = status.as_u16(),
             code,
-            latency_ms,
+            latency_ms = latency_ms(),
             principal,
             "request rejected"
         );

@@ -17,11 +17,14 @@ use tower::Layer;
 use crate::sink::{ErrorSink, MemoryErrorSink};
 
 pub use panic::PanicToEnvelope;
+pub(crate) use service::X_REQUEST_ID;
 pub use service::{ContractService, ResponseFuture};
 
-/// The inner stack the contract installs around each route: axum's extractor body limit, set to the
-/// contract's.
-pub type InnerStack<S> = <DefaultBodyLimit as Layer<S>>::Service;
+/// The inner stack the contract installs around each route: the route itself. (axum's extractor
+/// body limit is set by [`ContractService`] in the request extensions when the contract's
+/// [`body_limit`](Contract::body_limit) differs from axum's default, rather than by one more
+/// `DefaultBodyLimit` service around every route.)
+pub type InnerStack<S> = S;
 
 /// The error contract as one tower [`Layer`].
 ///
@@ -66,10 +69,23 @@ pub(crate) struct Shared {
     pub(crate) overload_retry_after: Duration,
     pub(crate) sink: Option<Arc<dyn ErrorSink>>,
     pub(crate) body_limit: usize,
+    /// axum's extractor limit (`Json`, `Form`, `Bytes`, ...) set to `body_limit`, applied to each
+    /// request only when `body_limit` differs from axum's default: with the default, axum's
+    /// extractors already use the same limit and inserting it would cost an extension per request.
+    /// Either way the contract itself enforces `body_limit` (announced and chunked bodies).
+    pub(crate) extractor_limit: Option<DefaultBodyLimit>,
+}
+
+/// axum's default extractor body limit (`axum_core::extract::DefaultBodyLimit`'s 2 MB).
+const AXUM_DEFAULT_BODY_LIMIT: usize = 2_097_152;
+
+fn extractor_limit(body_limit: usize) -> Option<DefaultBodyLimit> {
+    (body_limit != AXUM_DEFAULT_BODY_LIMIT).then(|| DefaultBodyLimit::max(body_limit))
 }
 
 impl Contract {
     /// The default body limit: 2 MiB (axum's own default).
+    // Kept equal to `AXUM_DEFAULT_BODY_LIMIT` so that the default needs no per-request extension.
     pub const DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
     /// The default `Retry-After` sent when shedding load: 1 second.
     pub const DEFAULT_OVERLOAD_RETRY_AFTER: Duration = Duration::from_secs(1);
@@ -85,6 +101,7 @@ impl Contract {
                 overload_retry_after: Self::DEFAULT_OVERLOAD_RETRY_AFTER,
                 sink: Some(Arc::new(MemoryErrorSink::default())),
                 body_limit: Self::DEFAULT_BODY_LIMIT,
+                extractor_limit: extractor_limit(Self::DEFAULT_BODY_LIMIT),
             }),
             body_limit: Self::DEFAULT_BODY_LIMIT,
         }
@@ -101,6 +118,7 @@ impl Contract {
                 overload_retry_after: s.overload_retry_after,
                 sink: s.sink.clone(),
                 body_limit: s.body_limit,
+                extractor_limit: s.extractor_limit,
             });
         }
         Arc::get_mut(&mut self.shared).expect("just made unique")
@@ -123,7 +141,9 @@ impl Contract {
     /// announced by `Content-Length` or streamed chunked. Default 2 MiB.
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = bytes;
-        self.shared_mut().body_limit = bytes;
+        let shared = self.shared_mut();
+        shared.body_limit = bytes;
+        shared.extractor_limit = extractor_limit(bytes);
         self
     }
 
@@ -197,7 +217,6 @@ impl<S> Layer<S> for Contract {
     type Service = ContractService<InnerStack<S>>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        let inner = DefaultBodyLimit::max(self.body_limit).layer(inner);
         ContractService::new(inner, self.shared.clone())
     }
 }

@@ -75,17 +75,23 @@ where
     }
 
     fn call(&mut self, mut req: Request) -> Self::Future {
-        let start = Instant::now();
-        let id = match req.headers().get(X_REQUEST_ID).and_then(RequestId::accept) {
-            Some(id) => id,
-            None => {
+        // With neither a tracing subscriber nor a `log` logger interested (tracing's `log` feature,
+        // which axum enables, mirrors spans and events to `log` when no subscriber is set), the
+        // span, its fields and the clock reading for the error log's latency are all skipped.
+        let observed = tracing::level_enabled!(tracing::Level::ERROR)
+            || log::max_level() != log::LevelFilter::Off;
+        let start = observed.then(Instant::now);
+        // One header lookup: `Some(None)` is an invalid incoming id.
+        let incoming = req.headers().get(X_REQUEST_ID).map(RequestId::accept);
+        let id = match incoming {
+            Some(Some(id)) => id,
+            // No id: it goes into the extensions ([`RequestId`]); the header map is left alone.
+            None => RequestId::fresh(),
+            Some(None) => {
+                // Replace an invalid incoming id so inner code never sees it.
                 let id = RequestId::fresh();
-                // Replace an invalid incoming id so inner code never sees it; when there was none,
-                // the id is in the extensions ([`RequestId`]) and the header map is left alone.
-                if req.headers().contains_key(X_REQUEST_ID) {
-                    req.headers_mut()
-                        .insert(X_REQUEST_ID, id.header_value().clone());
-                }
+                req.headers_mut()
+                    .insert(X_REQUEST_ID, id.header_value().clone());
                 id
             }
         };
@@ -96,12 +102,16 @@ where
         } else {
             None
         };
-        let span = tracing::info_span!(
-            "request",
-            request_id = id.as_str(),
-            method = %method,
-            route = route.as_ref().map(MatchedPath::as_str).unwrap_or_else(|| req.uri().path()),
-        );
+        let span = if observed {
+            tracing::info_span!(
+                "request",
+                request_id = id.as_str(),
+                method = %method,
+                route = route.as_ref().map(MatchedPath::as_str).unwrap_or_else(|| req.uri().path()),
+            )
+        } else {
+            Span::none()
+        };
         req.extensions_mut().insert(id.clone());
         if self.shared.profile != Profile::default() {
             // Absent means the default (`ErrorProfile::of`): one allocation saved per request.
@@ -153,6 +163,11 @@ where
                 }
             },
         };
+
+        if let Some(limit) = self.shared.extractor_limit {
+            // Only when it differs from axum's own default (see `Shared::extractor_limit`).
+            limit.apply(&mut req);
+        }
 
         let called = {
             let _entered = span.enter();
