@@ -163,7 +163,12 @@ where
                     (key, name.clone(), quota)
                 }
             };
-            match shared.settings.store.check(&key, quota).await {
+            let store = &shared.settings.store;
+            let checked = match store.check_ready(&key, quota) {
+                Some(ready) => ready,
+                None => store.check(&key, quota).await,
+            };
+            match checked {
                 Ok(decision) => {
                     shared.outage.recovered();
                     let mut response = if decision.allowed {

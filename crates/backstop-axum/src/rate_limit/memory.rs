@@ -1,10 +1,9 @@
 //! [`MemoryRateLimitStore`]: GCRA state in this process, on `governor`'s keyed limiter.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
 use futures_util::future::BoxFuture;
@@ -32,7 +31,11 @@ const HOUSEKEEPING_EVERY: u64 = 4096;
 /// shrunk, so memory is proportional to the keys seen within the last window plus one interval, not
 /// to every key ever seen. The work runs on tokio's blocking pool when available.
 pub struct MemoryRateLimitStore {
-    limiters: RwLock<HashMap<Quota, Arc<Keyed>>>,
+    /// One limiter per quota. A server has a handful of quotas (one per tier), so a linear scan of a
+    /// small vector beats hashing the quota on every check.
+    limiters: RwLock<Vec<(Quota, Arc<Keyed>)>>,
+    /// The first quota's limiter, read without the lock: most servers check one quota.
+    first: OnceLock<(Quota, Arc<Keyed>)>,
     housekeeping: Arc<Housekeeping>,
 }
 
@@ -68,7 +71,8 @@ impl MemoryRateLimitStore {
     /// An empty store that drops replenished keys every `interval`.
     pub fn with_housekeeping_interval(interval: Duration) -> Self {
         MemoryRateLimitStore {
-            limiters: RwLock::new(HashMap::new()),
+            limiters: RwLock::new(Vec::new()),
+            first: OnceLock::new(),
             housekeeping: Arc::new(Housekeeping {
                 interval,
                 started: Instant::now(),
@@ -81,7 +85,7 @@ impl MemoryRateLimitStore {
 
     /// The number of keys currently held (all quotas).
     pub fn len(&self) -> usize {
-        self.read().values().map(|l| l.len()).sum()
+        self.read().iter().map(|(_, l)| l.len()).sum()
     }
 
     /// Whether no key is held.
@@ -91,39 +95,45 @@ impl MemoryRateLimitStore {
 
     /// Drops every key whose state has fully replenished and returns the memory, now.
     pub fn retain_recent(&self) {
-        let limiters: Vec<Arc<Keyed>> = self.read().values().cloned().collect();
+        let limiters: Vec<Arc<Keyed>> = self.read().iter().map(|(_, l)| l.clone()).collect();
         for l in limiters {
             l.retain_recent();
             l.shrink_to_fit();
         }
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<Quota, Arc<Keyed>>> {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Vec<(Quota, Arc<Keyed>)>> {
         self.limiters.read().unwrap_or_else(|p| p.into_inner())
     }
 
     fn limiter(&self, quota: Quota) -> Arc<Keyed> {
-        if let Some(l) = self.read().get(&quota) {
+        if let Some((_, l)) = self.read().iter().find(|(q, _)| *q == quota) {
             return l.clone();
         }
         let mut w = self.limiters.write().unwrap_or_else(|p| p.into_inner());
-        w.entry(quota)
-            .or_insert_with(|| {
-                let burst = NonZeroU32::new(quota.limit()).unwrap_or(NonZeroU32::MIN);
-                let q = governor::Quota::with_period(quota.emission_interval())
-                    .unwrap_or_else(|| governor::Quota::per_second(burst))
-                    .allow_burst(burst);
-                Arc::new(governor::RateLimiter::dashmap(q).with_middleware())
-            })
-            .clone()
+        if let Some((_, l)) = w.iter().find(|(q, _)| *q == quota) {
+            return l.clone();
+        }
+        let burst = NonZeroU32::new(quota.limit()).unwrap_or(NonZeroU32::MIN);
+        let q = governor::Quota::with_period(quota.emission_interval())
+            .unwrap_or_else(|| governor::Quota::per_second(burst))
+            .allow_burst(burst);
+        let limiter = Arc::new(governor::RateLimiter::dashmap(q).with_middleware());
+        w.push((quota, limiter.clone()));
+        let _ = self.first.set((quota, limiter.clone()));
+        limiter
     }
 
     /// The check without a future: what [`RateLimitStore::check`] does.
     pub fn check_now(&self, key: &LimitKey, quota: Quota) -> Decision {
-        let decision = {
+        let decision = if let Some((q, l)) = self.first.get()
+            && *q == quota
+        {
+            decide(l, key, quota)
+        } else {
             let guard = self.read();
-            match guard.get(&quota) {
-                Some(l) => decide(l, key, quota),
+            match guard.iter().find(|(q, _)| *q == quota) {
+                Some((_, l)) => decide(l, key, quota),
                 None => {
                     drop(guard);
                     decide(&self.limiter(quota), key, quota)
@@ -153,7 +163,7 @@ impl MemoryRateLimitStore {
         {
             return;
         }
-        let limiters: Vec<Arc<Keyed>> = self.read().values().cloned().collect();
+        let limiters: Vec<Arc<Keyed>> = self.read().iter().map(|(_, l)| l.clone()).collect();
         let hk = hk.clone();
         let work = move || {
             let Ok(_running) = hk.running.try_lock() else {
@@ -202,6 +212,10 @@ impl RateLimitStore for MemoryRateLimitStore {
     ) -> BoxFuture<'a, Result<Decision, StoreError>> {
         let d = self.check_now(key, quota);
         Box::pin(std::future::ready(Ok(d)))
+    }
+
+    fn check_ready(&self, key: &LimitKey, quota: Quota) -> Option<Result<Decision, StoreError>> {
+        Some(Ok(self.check_now(key, quota)))
     }
 }
 

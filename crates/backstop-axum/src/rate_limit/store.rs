@@ -63,4 +63,12 @@ pub trait RateLimitStore: Send + Sync + 'static {
         key: &'a LimitKey,
         quota: Quota,
     ) -> BoxFuture<'a, Result<Decision, StoreError>>;
+
+    /// Decides at once when the store needs no I/O (the in-memory store), sparing the boxed future
+    /// of [`check`](Self::check); `None` (the default) means "call `check`". The layer tries this
+    /// first.
+    fn check_ready(&self, key: &LimitKey, quota: Quota) -> Option<Result<Decision, StoreError>> {
+        let _ = (key, quota);
+        None
+    }
 }
