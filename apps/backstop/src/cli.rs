@@ -133,6 +133,9 @@ pub struct ServeArgs {
     /// Requests per minute per partner (per client IP before authentication).
     #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u32).range(1..))]
     pub rate_limit_per_minute: u32,
+    /// Seconds a request may take before it gets 504 TIMEOUT.
+    #[arg(long, default_value_t = 25, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub request_timeout_secs: u64,
     /// Fraction of API requests answered with an injected error (0.0..=1.0).
     #[arg(long, default_value_t = 0.0, value_parser = parse_rate)]
     pub chaos_error_rate: f64,
@@ -183,6 +186,7 @@ impl ServeArgs {
         c.error_format = self.error_format;
         c.jwt_secret = self.jwt_secret.clone();
         c.rate_limit_per_minute = self.rate_limit_per_minute;
+        c.request_timeout = std::time::Duration::from_secs(self.request_timeout_secs);
         c.bare = self.bare;
         let chaos = ChaosConfig {
             error_rate: self.chaos_error_rate,

@@ -40,6 +40,9 @@ pub struct ServeConfig {
     pub jwt_secret: Option<String>,
     /// Requests per minute per partner (and per client IP for unauthenticated requests).
     pub rate_limit_per_minute: u32,
+    /// The longest a request may take before it gets 504 `TIMEOUT`; keep it under the
+    /// idempotency lease (30 s) so a timed-out request's key is released before another may claim it.
+    pub request_timeout: Duration,
     /// Access token lifetime.
     pub token_ttl: Duration,
     /// How long a partner's active/suspended status is cached (0 = read it on every request).
@@ -54,7 +57,8 @@ pub struct ServeConfig {
 }
 
 impl ServeConfig {
-    /// Defaults: `127.0.0.1:8080`, `sqlite://backstop.db`, canonical errors, 120 requests a minute,
+    /// Defaults: `127.0.0.1:8080`, `sqlite://backstop.db`, canonical errors, 120 requests a minute, a 25 s
+    /// request timeout,
     /// one-hour tokens, a one-second suspension cache, no chaos.
     pub fn new(database_url: impl Into<String>) -> Self {
         ServeConfig {
@@ -64,6 +68,7 @@ impl ServeConfig {
             error_format: Profile::Backstop,
             jwt_secret: None,
             rate_limit_per_minute: 120,
+            request_timeout: Duration::from_secs(25),
             token_ttl: Duration::from_secs(3600),
             suspension_cache_ttl: Duration::from_secs(1),
             chaos: None,

@@ -163,7 +163,9 @@ pub async fn build_with_db(config: &ServeConfig, db: Db) -> Result<App, StartErr
             chaos::inject,
         ));
     }
-    let mut contract = Contract::new().profile(config.error_format);
+    let mut contract = Contract::new()
+        .profile(config.error_format)
+        .timeout(config.request_timeout);
     if let Some(sink) = sink {
         contract = contract.error_sink(sink);
     }

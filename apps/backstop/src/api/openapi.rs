@@ -250,7 +250,7 @@ impl Operation {
     /// Every error code the operation can answer with (`chaos_status`: the status injected by chaos
     /// mode, if on).
     pub fn error_codes(&self, chaos_status: Option<u16>) -> Vec<Code> {
-        let mut names: Vec<&str> = vec!["INTERNAL_ERROR", "METHOD_NOT_ALLOWED"];
+        let mut names: Vec<&str> = vec!["INTERNAL_ERROR", "METHOD_NOT_ALLOWED", "TIMEOUT"];
         let api = self.auth != Auth::Open;
         if api {
             names.extend([
