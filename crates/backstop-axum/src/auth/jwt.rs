@@ -2,6 +2,7 @@
 //! to turn them into a [`Principal`].
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -85,17 +86,18 @@ pub enum JwtError {
     Invalid(String),
 }
 
-/// Mints HS256 tokens. Its `Debug` never shows the secret.
+/// Mints HS256 tokens. Its `Debug` never shows the secret. Cheap to clone (the key is shared), so
+/// it can live in an axum state that is cloned for every request.
 #[derive(Clone)]
 pub struct JwtIssuer {
-    key: EncodingKey,
+    key: Arc<EncodingKey>,
 }
 
 impl JwtIssuer {
     /// An issuer signing with this shared secret (use at least 32 random bytes).
     pub fn hs256(secret: &[u8]) -> Self {
         JwtIssuer {
-            key: EncodingKey::from_secret(secret),
+            key: Arc::new(EncodingKey::from_secret(secret)),
         }
     }
 
