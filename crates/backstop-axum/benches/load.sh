@@ -2,8 +2,8 @@
 # Load benchmark: bare axum vs the same route behind backstop_axum::Contract, and bare axum's empty 404
 # vs the contract's 404 envelope, in one run on loopback with wrk.
 #
-#   crates/backstop-axum/benches/load.sh            # 2 threads, 64 connections, 10 s per case
-#   THREADS=2 CONNECTIONS=64 DURATION=10s ROUNDS=3 crates/backstop-axum/benches/load.sh
+#   crates/backstop-axum/benches/load.sh            # 2 threads, 64 connections, 6 s per case, 5 rounds
+#   THREADS=2 CONNECTIONS=64 DURATION=6s ROUNDS=5 crates/backstop-axum/benches/load.sh
 #
 # The four cases run interleaved, ROUNDS times, so that load from other processes hits bare and
 # contract alike; the medians are reported, with the contract/bare ratios (targets: throughput >=
@@ -13,8 +13,8 @@ set -euo pipefail
 
 THREADS="${THREADS:-2}"
 CONNECTIONS="${CONNECTIONS:-64}"
-DURATION="${DURATION:-10s}"
-ROUNDS="${ROUNDS:-3}"
+DURATION="${DURATION:-6s}"
+ROUNDS="${ROUNDS:-5}"
 PORT_BARE="${PORT_BARE:-39081}"
 PORT_CONTRACT="${PORT_CONTRACT:-39082}"
 
@@ -71,16 +71,29 @@ run() {
     echo "$rps $p99 $cpu"
 }
 
-declare -A rps p99 cpu
+declare -A rps p99 cpu last_rps last_cpu
 cases=("bare /hello|$PORT_BARE|/hello" "contract /hello|$PORT_CONTRACT|/hello" "bare 404|$PORT_BARE|/missing" "contract 404|$PORT_CONTRACT|/missing")
+declare -A pair_rps pair_cpu
 for round in $(seq 1 "$ROUNDS"); do
-    for c in "${cases[@]}"; do
+    # Alternate which of each pair runs first, so a drift in the machine's load favours neither.
+    if (( round % 2 )); then order=(0 1 2 3); else order=(1 0 3 2); fi
+    for i in "${order[@]}"; do
+        c="${cases[$i]}"
         IFS='|' read -r name port path <<<"$c"
         read -r r p u < <(run "$port" "$path")
         rps[$name]+="$r "
         p99[$name]+="$p "
         cpu[$name]+="$u "
         printf 'round %s  %-16s %12s req/s %10s ms p99 %8s us cpu/req\n' "$round" "$name" "$r" "$p" "$u" >&2
+        last_rps[$name]="$r"
+        last_cpu[$name]="$u"
+    done
+    # The two runs of a pair are minutes apart at most: their ratio is the least noisy figure.
+    for pair in hello 404; do
+        b="bare /hello"; k="contract /hello"
+        [ "$pair" = 404 ] && b="bare 404" && k="contract 404"
+        pair_rps[$pair]+="$(awk -v a="${last_rps[$k]}" -v b="${last_rps[$b]}" 'BEGIN { printf "%.3f", a / b }') "
+        pair_cpu[$pair]+="$(awk -v a="${last_cpu[$k]}" -v b="${last_cpu[$b]}" 'BEGIN { printf "%.3f", a / b }') "
     done
 done
 
@@ -97,3 +110,9 @@ echo
 echo "hello: throughput $(ratio "$(median "${rps[contract /hello]}")" "$(median "${rps[bare /hello]}")")x, p99 $(ratio "$(median "${p99[contract /hello]}")" "$(median "${p99[bare /hello]}")")x"
 echo "cpu per request: hello $(ratio "$(median "${cpu[contract /hello]}")" "$(median "${cpu[bare /hello]}")")x, 404 $(ratio "$(median "${cpu[contract 404]}")" "$(median "${cpu[bare 404]}")")x"
 echo "404:   throughput $(ratio "$(median "${rps[contract 404]}")" "$(median "${rps[bare 404]}")")x, p99 $(ratio "$(median "${p99[contract 404]}")" "$(median "${p99[bare 404]}")")x"
+range() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%s..%s", lo, hi}'; }
+echo
+echo "per-round pairs (contract/bare, each pair back to back), median [range]:"
+for pair in hello 404; do
+    echo "  $pair: throughput $(median "${pair_rps[$pair]}")x [$(range "${pair_rps[$pair]}")], cpu per request $(median "${pair_cpu[$pair]}")x [$(range "${pair_cpu[$pair]}")]"
+done

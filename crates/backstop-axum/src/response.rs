@@ -3,7 +3,7 @@
 use std::cell::RefCell;
 use std::sync::Arc;
 
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use backstop::{ApiError, Code, Profile};
 use bytes::Bytes;
@@ -87,32 +87,59 @@ pub(crate) fn build_response(
     profile: Profile,
     request_id: Option<HeaderValue>,
 ) -> Response {
-    let status = profile.status_for(error);
-    let mut response = Response::new(axum::body::Body::from(encode_body(error, profile)));
-    *response.status_mut() = status;
+    let mut response = Response::new(encode_body(error, profile));
+    *response.status_mut() = profile.status_for(error);
     let headers = response.headers_mut();
     // Room for every header set here plus a few the contract keeps from the old response.
     headers.reserve(6);
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(profile.content_type()),
-    );
+    set_error_headers(headers, error, profile, request_id);
+    response
+}
+
+/// The `Content-Type` of each profile, built once (`HeaderValue::from_static` checks every byte
+/// each time it runs).
+const JSON: HeaderValue = HeaderValue::from_static("application/json");
+const PROBLEM_JSON: HeaderValue = HeaderValue::from_static("application/problem+json");
+const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
+
+/// Sets the headers an error response in `profile` carries: `Content-Type`, `Retry-After` when the
+/// error has one, `WWW-Authenticate` for the bearer-token codes unless one is already there (the
+/// layer that answered 401 knows its scheme better than the default Bearer challenge),
+/// `X-Request-Id`, and `Cache-Control: no-store` on a 500. Other headers already in `headers` stay.
+pub(crate) fn set_error_headers(
+    headers: &mut HeaderMap,
+    error: &ApiError,
+    profile: Profile,
+    request_id: Option<HeaderValue>,
+) {
+    let content_type = match profile {
+        Profile::Problem => PROBLEM_JSON,
+        _ => JSON,
+    };
+    debug_assert_eq!(content_type, profile.content_type());
+    headers.insert(header::CONTENT_TYPE, content_type);
     if let Some(wait) = error.retry_after() {
         headers.insert(
             header::RETRY_AFTER,
             HeaderValue::from(backstop::retry_after_secs(wait)),
         );
     }
-    if let Some(challenge) = www_authenticate(error) {
+    if let Some(challenge) = www_authenticate(error)
+        && !headers.contains_key(header::WWW_AUTHENTICATE)
+    {
         headers.insert(header::WWW_AUTHENTICATE, challenge);
     }
     if let Some(id) = request_id {
         headers.insert(X_REQUEST_ID, id);
     }
-    if status == StatusCode::INTERNAL_SERVER_ERROR {
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if error.status() == StatusCode::INTERNAL_SERVER_ERROR {
+        headers.insert(header::CACHE_CONTROL, NO_STORE);
     }
-    response
+}
+
+/// The encoded body of `error` in `profile`.
+pub(crate) fn encode_body(error: &ApiError, profile: Profile) -> axum::body::Body {
+    axum::body::Body::from(encode_bytes(error, profile))
 }
 
 /// The encoded body as `Bytes` of exactly its length.
@@ -120,7 +147,7 @@ pub(crate) fn build_response(
 /// Encoded into a reused per-thread buffer, then copied once:
 /// `Profile::encode` returns a `Vec` with spare capacity, and `Bytes::from` such a `Vec` allocates a
 /// second time for its shared header.
-fn encode_body(error: &ApiError, profile: Profile) -> Bytes {
+fn encode_bytes(error: &ApiError, profile: Profile) -> Bytes {
     thread_local! {
         static BUF: RefCell<Vec<u8>> = RefCell::new(Vec::with_capacity(512));
     }

@@ -5,15 +5,15 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::MatchedPath;
-use axum::http::{HeaderMap, Method, Uri, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{Method, Uri, header};
+use axum::response::Response;
 use backstop::ApiError;
 
 use super::Shared;
 use super::log::log_error;
 use super::service::X_REQUEST_ID;
 use crate::context::{PrincipalId, RequestId};
-use crate::response::{ErrorExtension, build_response};
+use crate::response::{ErrorExtension, encode_body, set_error_headers};
 
 /// What the way out needs to know about the request.
 pub(crate) struct Finish {
@@ -26,20 +26,28 @@ pub(crate) struct Finish {
     pub(crate) shared: Arc<Shared>,
 }
 
-/// A response carrying `error` in its extensions (encoded for real by [`Finish::finish`]).
+/// A bodiless response carrying `error` in its extensions, for the contract's own errors (413, 503,
+/// 504, 500): [`Finish::finish`] always follows and encodes it once, in the configured profile.
 pub(crate) fn error_response(error: ApiError) -> Response {
-    crate::Error(error).into_response()
+    let mut response = Response::new(axum::body::Body::empty());
+    *response.status_mut() = error.status();
+    response
+        .extensions_mut()
+        .insert(ErrorExtension(Arc::new(error)));
+    response
 }
 
-/// Headers that describe the old body and must not survive a rewrite.
-fn describes_body(name: &header::HeaderName) -> bool {
-    name == header::CONTENT_TYPE
-        || name == header::CONTENT_LENGTH
-        || name == header::TRANSFER_ENCODING
-        || name == header::CONTENT_ENCODING
-        || name == header::CONTENT_RANGE
-        || name == X_REQUEST_ID
-}
+/// Headers that describe the old body (or carry a request id of its own) and must not survive a
+/// rewrite. Every other header (`Allow`, `RateLimit*`, `Set-Cookie`, a 401's own `WWW-Authenticate`,
+/// ...) is kept.
+const DESCRIBE_BODY: [header::HeaderName; 6] = [
+    header::CONTENT_TYPE,
+    header::CONTENT_LENGTH,
+    header::TRANSFER_ENCODING,
+    header::CONTENT_ENCODING,
+    header::CONTENT_RANGE,
+    X_REQUEST_ID,
+];
 
 impl Finish {
     fn route(&self) -> &str {
@@ -60,7 +68,10 @@ impl Finish {
             return response;
         }
 
-        let (mut parts, _old_body) = response.into_parts();
+        // The response is rewritten in place: its header map and extensions are reused, only the
+        // body and the headers that described it are replaced.
+        let (mut parts, old_body) = response.into_parts();
+        drop(old_body);
         let mut error = match parts.extensions.remove::<ErrorExtension>() {
             Some(ErrorExtension(shared)) => {
                 Arc::try_unwrap(shared).unwrap_or_else(|shared| shared.clone_without_source())
@@ -83,18 +94,21 @@ impl Finish {
         error.set_request_id(self.id.as_str());
 
         let profile = self.shared.profile;
-        let mut out = build_response(&error, profile, Some(self.id.header_value().clone()));
+        parts.status = profile.status_for(&error);
         if !parts.headers.is_empty() {
-            merge_headers(out.headers_mut(), &parts.headers);
-            // The layer that answered 401 knows its scheme better than the default Bearer challenge.
-            if let Some(challenge) = parts.headers.get(header::WWW_AUTHENTICATE) {
-                out.headers_mut()
-                    .insert(header::WWW_AUTHENTICATE, challenge.clone());
+            for name in DESCRIBE_BODY {
+                parts.headers.remove(name);
             }
         }
+        set_error_headers(
+            &mut parts.headers,
+            &error,
+            profile,
+            Some(self.id.header_value().clone()),
+        );
 
         let principal = parts.extensions.get::<PrincipalId>().map(|p| p.0.as_str());
-        let status = out.status();
+        let status = parts.status;
         log_error(
             &error,
             status,
@@ -113,21 +127,8 @@ impl Finish {
             );
         }
 
-        *out.extensions_mut() = std::mem::take(&mut parts.extensions);
-        out.extensions_mut().insert(ErrorExtension(Arc::new(error)));
-        out
-    }
-}
-
-/// Copies the old response's headers that the encoded one does not set (`Allow`, `RateLimit*`,
-/// `Set-Cookie`, ...), except those that described the old body.
-fn merge_headers(new: &mut HeaderMap, old: &HeaderMap) {
-    for name in old.keys() {
-        if describes_body(name) || new.contains_key(name) {
-            continue;
-        }
-        for value in old.get_all(name) {
-            new.append(name.clone(), value.clone());
-        }
+        let body = encode_body(&error, profile);
+        parts.extensions.insert(ErrorExtension(Arc::new(error)));
+        Response::from_parts(parts, body)
     }
 }

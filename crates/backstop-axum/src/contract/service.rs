@@ -12,7 +12,7 @@ use axum::body::Body;
 use axum::body::HttpBody as _;
 use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderName, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use backstop::{ApiError, BoxError, Code, Profile};
 use pin_project_lite::pin_project;
 use tokio::sync::OwnedSemaphorePermit;
@@ -264,8 +264,10 @@ where
             },
         };
         let Some(finish) = this.finish.take() else {
-            // Polled after completion: answer rather than panic.
-            return Poll::Ready(Ok(response));
+            // Polled after completion: answer (an envelope without a request id) rather than panic.
+            return Poll::Ready(Ok(
+                crate::Error(ApiError::new(Code::INTERNAL_ERROR)).into_response()
+            ));
         };
         Poll::Ready(Ok(finish.finish(response)))
     }
