@@ -30,7 +30,9 @@ cargo build --release -p backstop-axum --example bench_server >&2
 server="$root/target/release/examples/bench_server"
 
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+tmp_bare="$(mktemp)"
+tmp_contract="$(mktemp)"
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -f "$tmp_bare" "$tmp_contract"; }
 trap cleanup EXIT
 
 pin_server=()
@@ -115,4 +117,29 @@ echo
 echo "per-round pairs (contract/bare, each pair back to back), median [range]:"
 for pair in hello 404; do
     echo "  $pair: throughput $(median "${pair_rps[$pair]}")x [$(range "${pair_rps[$pair]}")], cpu per request $(median "${pair_cpu[$pair]}")x [$(range "${pair_cpu[$pair]}")]"
+done
+
+# Side by side: both servers share the server CPU while each gets its own wrk at the same moment, so
+# whatever else the machine does hits both alike; with the CPU shared fairly, the throughput ratio
+# is the ratio of CPU cost per request. On a shared machine this is the steadiest of these figures.
+SIDE_ROUNDS="${SIDE_ROUNDS:-3}"
+side_threads=$(( THREADS > 1 ? THREADS / 2 : 1 ))
+side_connections=$(( CONNECTIONS > 1 ? CONNECTIONS / 2 : 1 ))
+echo
+echo "side by side (both servers loaded at once, $side_threads thread(s) x $side_connections connections each, $DURATION, $SIDE_ROUNDS rounds):"
+for pair in "hello|/hello" "404|/missing"; do
+    IFS='|' read -r label path <<<"$pair"
+    ratios=""
+    for _ in $(seq 1 "$SIDE_ROUNDS"); do
+        "${pin_client[@]}" wrk -t"$side_threads" -c"$side_connections" -d"$DURATION" "http://127.0.0.1:$PORT_BARE$path" >"$tmp_bare" &
+        wb=$!
+        "${pin_client[@]}" wrk -t"$side_threads" -c"$side_connections" -d"$DURATION" "http://127.0.0.1:$PORT_CONTRACT$path" >"$tmp_contract" &
+        wc=$!
+        wait "$wb" "$wc"
+        b="$(awk '/^Requests\/sec:/ {print $2}' "$tmp_bare")"
+        k="$(awk '/^Requests\/sec:/ {print $2}' "$tmp_contract")"
+        printf '  %-6s bare %12s req/s  contract %12s req/s\n' "$label" "$b" "$k" >&2
+        ratios+="$(awk -v a="$k" -v b="$b" 'BEGIN { printf "%.3f", a / b }') "
+    done
+    echo "  $label: throughput $(median "$ratios")x [$(range "$ratios")]"
 done

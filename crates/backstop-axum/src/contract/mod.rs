@@ -184,6 +184,10 @@ impl Contract {
     }
 
     /// Wraps every route and the fallback of `router` (add routes first). Same as `router.layer(self)`.
+    ///
+    /// Each `Router::layer` call wraps every route in one more boxed axum `Route`, which axum clones
+    /// (with everything under it) on every request; with other layers, compose them with
+    /// `tower::ServiceBuilder` (the contract first, i.e. outermost) and call `Router::layer` once.
     pub fn apply<S>(self, router: Router<S>) -> Router<S>
     where
         S: Clone + Send + Sync + 'static,
