@@ -76,9 +76,7 @@ impl Metrics {
             }
         }
         if let Some((code, status)) = error {
-            *entry(&mut inner.errors, code)
-                .entry(route.to_owned())
-                .or_default()
+            *entry(entry(&mut inner.errors, code), route)
                 .entry(status)
                 .or_default() += 1;
         }
