@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Load benchmark: bare axum vs the same route behind backstop_axum::Contract, and bare axum's empty 404
-# vs the contract's 404 envelope, in one run on loopback with wrk.
+# vs the contract's 404 envelope, in one run on loopback with wrk. Two reference 404s put the second
+# ratio in context: the same envelope written by hand in a bare app's fallback ("handmade": UUID v7,
+# formatted timestamp, serde_json body), and the same bytes prepared once ("static": what sending a
+# 404 envelope instead of an empty 404 costs by itself).
 #
 #   crates/backstop-axum/benches/load.sh            # 2 threads, 64 connections, 6 s per case, 5 rounds
 #   THREADS=2 CONNECTIONS=64 DURATION=6s ROUNDS=5 crates/backstop-axum/benches/load.sh
@@ -17,6 +20,8 @@ DURATION="${DURATION:-6s}"
 ROUNDS="${ROUNDS:-5}"
 PORT_BARE="${PORT_BARE:-39081}"
 PORT_CONTRACT="${PORT_CONTRACT:-39082}"
+PORT_HANDMADE="${PORT_HANDMADE:-39083}"
+PORT_STATIC="${PORT_STATIC:-39084}"
 
 root="$(cd "$(dirname "$0")/../../.." && pwd)"
 cd "$root"
@@ -44,7 +49,9 @@ fi
 
 "${pin_server[@]}" "$server" bare "$PORT_BARE" & pids+=($!)
 "${pin_server[@]}" "$server" contract "$PORT_CONTRACT" & pids+=($!)
-for port in "$PORT_BARE" "$PORT_CONTRACT"; do
+"${pin_server[@]}" "$server" handmade "$PORT_HANDMADE" & pids+=($!)
+"${pin_server[@]}" "$server" static "$PORT_STATIC" & pids+=($!)
+for port in "$PORT_BARE" "$PORT_CONTRACT" "$PORT_HANDMADE" "$PORT_STATIC"; do
     for _ in $(seq 1 50); do
         curl -s -o /dev/null "http://127.0.0.1:$port/hello" && break
         sleep 0.1
@@ -54,6 +61,8 @@ done
 declare -A pid_of
 pid_of[$PORT_BARE]="${pids[0]}"
 pid_of[$PORT_CONTRACT]="${pids[1]}"
+pid_of[$PORT_HANDMADE]="${pids[2]}"
+pid_of[$PORT_STATIC]="${pids[3]}"
 # CPU ticks (user + system) the server has used so far.
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hz="$(getconf CLK_TCK)"
@@ -74,11 +83,11 @@ run() {
 }
 
 declare -A rps p99 cpu last_rps last_cpu
-cases=("bare /hello|$PORT_BARE|/hello" "contract /hello|$PORT_CONTRACT|/hello" "bare 404|$PORT_BARE|/missing" "contract 404|$PORT_CONTRACT|/missing")
+cases=("bare /hello|$PORT_BARE|/hello" "contract /hello|$PORT_CONTRACT|/hello" "bare 404|$PORT_BARE|/missing" "contract 404|$PORT_CONTRACT|/missing" "handmade 404|$PORT_HANDMADE|/missing" "static 404|$PORT_STATIC|/missing")
 declare -A pair_rps pair_cpu
 for round in $(seq 1 "$ROUNDS"); do
     # Alternate which of each pair runs first, so a drift in the machine's load favours neither.
-    if (( round % 2 )); then order=(0 1 2 3); else order=(1 0 3 2); fi
+    if (( round % 2 )); then order=(0 1 2 3 4 5); else order=(1 0 3 2 5 4); fi
     for i in "${order[@]}"; do
         c="${cases[$i]}"
         IFS='|' read -r name port path <<<"$c"
@@ -91,9 +100,10 @@ for round in $(seq 1 "$ROUNDS"); do
         last_cpu[$name]="$u"
     done
     # The two runs of a pair are minutes apart at most: their ratio is the least noisy figure.
-    for pair in hello 404; do
-        b="bare /hello"; k="contract /hello"
-        [ "$pair" = 404 ] && b="bare 404" && k="contract 404"
+    for pair in hello 404 handmade static; do
+        b="bare 404"; k="$pair 404"
+        [ "$pair" = hello ] && b="bare /hello" && k="contract /hello"
+        [ "$pair" = 404 ] && k="contract 404"
         pair_rps[$pair]+="$(awk -v a="${last_rps[$k]}" -v b="${last_rps[$b]}" 'BEGIN { printf "%.3f", a / b }') "
         pair_cpu[$pair]+="$(awk -v a="${last_cpu[$k]}" -v b="${last_cpu[$b]}" 'BEGIN { printf "%.3f", a / b }') "
     done
@@ -112,10 +122,11 @@ echo
 echo "hello: throughput $(ratio "$(median "${rps[contract /hello]}")" "$(median "${rps[bare /hello]}")")x, p99 $(ratio "$(median "${p99[contract /hello]}")" "$(median "${p99[bare /hello]}")")x"
 echo "cpu per request: hello $(ratio "$(median "${cpu[contract /hello]}")" "$(median "${cpu[bare /hello]}")")x, 404 $(ratio "$(median "${cpu[contract 404]}")" "$(median "${cpu[bare 404]}")")x"
 echo "404:   throughput $(ratio "$(median "${rps[contract 404]}")" "$(median "${rps[bare 404]}")")x, p99 $(ratio "$(median "${p99[contract 404]}")" "$(median "${p99[bare 404]}")")x"
+echo "reference 404s vs bare 404: handmade $(ratio "$(median "${rps[handmade 404]}")" "$(median "${rps[bare 404]}")")x (cpu $(ratio "$(median "${cpu[handmade 404]}")" "$(median "${cpu[bare 404]}")")x), static $(ratio "$(median "${rps[static 404]}")" "$(median "${rps[bare 404]}")")x (cpu $(ratio "$(median "${cpu[static 404]}")" "$(median "${cpu[bare 404]}")")x)"
 range() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%s..%s", lo, hi}'; }
 echo
-echo "per-round pairs (contract/bare, each pair back to back), median [range]:"
-for pair in hello 404; do
+echo "per-round pairs (x/bare, each pair back to back), median [range]:"
+for pair in hello 404 handmade static; do
     echo "  $pair: throughput $(median "${pair_rps[$pair]}")x [$(range "${pair_rps[$pair]}")], cpu per request $(median "${pair_cpu[$pair]}")x [$(range "${pair_cpu[$pair]}")]"
 done
 

@@ -16,9 +16,12 @@ thread_local! {
 }
 
 /// The request's id (CONTRACT.md §3): the incoming `X-Request-Id` when it is valid, a fresh UUID v7
-/// otherwise. Inserted into the request extensions by the [`Contract`](crate::Contract) layer and
-/// echoed in the `X-Request-Id` response header. Usable as an extractor; without the layer it makes a
-/// fresh id.
+/// otherwise. The [`Contract`](crate::Contract) layer puts it in the request's `X-Request-Id` header
+/// (replacing a missing or invalid one, so everything inside the layer, including a client forwarding
+/// the header upstream, sees the id the response will carry) and echoes it in the response's.
+///
+/// Usable as an extractor: it reads that header, and makes a fresh id when the header is missing or
+/// invalid (only possible without the layer).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RequestId(HeaderValue);
 
@@ -42,8 +45,11 @@ impl RequestId {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_millis() as u64)
             .unwrap_or_default();
-        let random: [u8; 10] = ID_RNG.with(|rng| rng.borrow_mut().random());
-        let uuid = uuid::Builder::from_unix_timestamp_millis(millis, &random).into_uuid();
+        // Two 64-bit draws: asking for `[u8; 10]` draws once per byte.
+        let random: u128 = ID_RNG.with(|rng| rng.borrow_mut().random());
+        let mut ten = [0u8; 10];
+        ten.copy_from_slice(&random.to_le_bytes()[..10]);
+        let uuid = uuid::Builder::from_unix_timestamp_millis(millis, &ten).into_uuid();
         let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
         uuid.hyphenated().encode_lower(&mut buf);
         // `Bytes::from_owner` makes one allocation whose clones (request extensions, response
@@ -79,9 +85,9 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestId {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         Ok(parts
-            .extensions
-            .get::<RequestId>()
-            .cloned()
+            .headers
+            .get(crate::contract::X_REQUEST_ID)
+            .and_then(RequestId::accept)
             .unwrap_or_else(RequestId::fresh))
     }
 }

@@ -2,14 +2,58 @@
 
 mod common;
 
+use axum::http::HeaderMap;
 use axum::{Router, routing::get};
 use backstop_axum::{Contract, RequestId};
 
 fn app() -> Router {
-    Contract::new().apply(Router::new().route(
-        "/id",
-        get(|id: RequestId| async move { id.as_str().to_owned() }),
-    ))
+    Contract::new().apply(
+        Router::new()
+            .route(
+                "/id",
+                get(|id: RequestId| async move { id.as_str().to_owned() }),
+            )
+            // What a handler forwarding the request's own header upstream would send.
+            .route(
+                "/forwarded",
+                get(|headers: HeaderMap| async move {
+                    let all: Vec<_> = headers
+                        .get_all("x-request-id")
+                        .iter()
+                        .map(|v| v.to_str().unwrap_or("?").to_owned())
+                        .collect();
+                    all.join(",")
+                }),
+            ),
+    )
+}
+
+#[tokio::test]
+async fn inner_code_finds_the_id_in_the_request_header() {
+    let addr = common::serve(app()).await;
+    let c = common::client();
+    for incoming in [
+        None,
+        Some("req-7"),
+        Some("bad id\t!"),
+        Some(&*"b".repeat(200)),
+    ] {
+        let mut req = c.get(format!("http://{addr}/forwarded"));
+        if let Some(id) = incoming {
+            req = req.header("x-request-id", id);
+        }
+        let resp = req.send().await.unwrap();
+        let echoed = resp.headers()["x-request-id"].to_str().unwrap().to_owned();
+        assert!(backstop::is_valid_request_id(&echoed), "{echoed}");
+        if incoming == Some("req-7") {
+            assert_eq!(echoed, "req-7");
+        }
+        assert_eq!(
+            resp.text().await.unwrap(),
+            echoed,
+            "exactly one X-Request-Id inside, the one the response carries (incoming {incoming:?})"
+        );
+    }
 }
 
 #[tokio::test]

@@ -51,27 +51,36 @@ fn json_string(out: &mut Vec<u8>, s: &str) {
 /// Whether serde_json would escape anything in `s`: a control character, `"` or `\\`.
 ///
 /// Eight bytes at a time (the classic "has a byte less than n / equal to c" word tricks, exact for
-/// whether any byte matches), then the tail byte by byte.
+/// whether any byte matches). The tail is one more word: the last eight bytes, overlapping what was
+/// checked already, or for a string shorter than eight, the string padded with a harmless byte.
 fn needs_escape(s: &[u8]) -> bool {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
     const QUOTES: u64 = u64::from_ne_bytes([b'"'; 8]);
     const BACKSLASHES: u64 = u64::from_ne_bytes([b'\\'; 8]);
     let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    let hit = |w: u64| {
+        (w.wrapping_sub(ONES * 0x20) & !w & HIGHS)
+            | has_zero(w ^ QUOTES)
+            | has_zero(w ^ BACKSLASHES)
+    };
+    let word = |chunk: &[u8]| {
+        let mut w = [b'a'; 8];
+        w[..chunk.len()].copy_from_slice(chunk);
+        u64::from_ne_bytes(w)
+    };
+    if s.len() <= 8 {
+        return hit(word(s)) != 0;
+    }
     let mut chunks = s.chunks_exact(8);
     let mut hits = 0u64;
     for chunk in &mut chunks {
-        // Always 8 bytes; all zeros (which counts as a hit, so serde_json escapes) cannot happen.
-        let w = u64::from_ne_bytes(chunk.try_into().unwrap_or_default());
-        hits |= (w.wrapping_sub(ONES * 0x20) & !w & HIGHS)
-            | has_zero(w ^ QUOTES)
-            | has_zero(w ^ BACKSLASHES);
+        hits |= hit(word(chunk));
+    }
+    if !chunks.remainder().is_empty() {
+        hits |= hit(word(&s[s.len() - 8..]));
     }
     hits != 0
-        || chunks
-            .remainder()
-            .iter()
-            .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
 }
 
 #[cfg(test)]

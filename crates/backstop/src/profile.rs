@@ -168,6 +168,25 @@ pub fn format_timestamp(t: OffsetDateTime) -> String {
 }
 
 pub(crate) fn timestamp_bytes(t: OffsetDateTime) -> [u8; 24] {
+    thread_local! {
+        /// The last second formatted on this thread, and its bytes: errors come in bursts, and
+        /// within one second only the milliseconds change.
+        static LAST: std::cell::Cell<(i64, [u8; 24])> = const { std::cell::Cell::new((i64::MIN, [0; 24])) };
+    }
+    let second = t.unix_timestamp();
+    let millis = t.millisecond() as u32;
+    LAST.with(|last| {
+        let (cached, mut b) = last.get();
+        if cached != second {
+            b = format_timestamp_bytes(t);
+            last.set((second, b));
+        }
+        put(&mut b[20..23], millis, 3);
+        b
+    })
+}
+
+fn format_timestamp_bytes(t: OffsetDateTime) -> [u8; 24] {
     let t = t.to_offset(time::UtcOffset::UTC);
     let mut b = *b"0000-00-00T00:00:00.000Z";
     let year = t.year().clamp(0, 9999) as u32;
@@ -339,6 +358,38 @@ impl Serialize for InstanceUrn<'_> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn timestamps_in_one_second_differ_in_milliseconds_only() {
+        use time::macros::datetime;
+        let plain = |t: OffsetDateTime| {
+            let u = t.to_offset(time::UtcOffset::UTC);
+            format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+                u.year(),
+                u8::from(u.month()),
+                u.day(),
+                u.hour(),
+                u.minute(),
+                u.second(),
+                u.millisecond()
+            )
+        };
+        let times = [
+            datetime!(2026-11-22 10:15:30.123 UTC),
+            datetime!(2026-11-22 10:15:30.000 UTC),
+            datetime!(2026-11-22 10:15:30.999999 UTC),
+            // The same instant's second at another offset, then the next second, then back.
+            datetime!(2026-11-22 11:15:30.5 +01:00),
+            datetime!(2026-11-22 10:15:31.001 UTC),
+            datetime!(2026-11-22 10:15:30.002 UTC),
+            datetime!(1999-12-31 23:59:59.999 UTC),
+            datetime!(2000-01-01 00:00:00.0 UTC),
+        ];
+        for t in times {
+            assert_eq!(super::format_timestamp(t), plain(t), "{t}");
+        }
+    }
+
     use super::*;
     use time::macros::datetime;
 

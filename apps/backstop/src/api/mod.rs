@@ -144,9 +144,12 @@ pub async fn build_with_db(config: &ServeConfig, db: Db) -> Result<App, StartErr
     let rate_limit = RateLimitLayer::from_arc(rate_store, Policies::new(quota));
     let idempotency = IdempotencyLayer::from_arc(idem_store);
 
+    // The metrics layer sits outside the contract and counts errors by code: it reads the
+    // `ErrorExtension` the contract leaves on error responses when asked to.
     let mut contract = Contract::new()
         .profile(config.error_format)
-        .timeout(config.request_timeout);
+        .timeout(config.request_timeout)
+        .error_extension(true);
     if let Some(sink) = sink {
         contract = contract.error_sink(sink);
     }

@@ -5,9 +5,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::MatchedPath;
-use axum::http::{Method, Uri, header};
+use axum::http::uri::PathAndQuery;
+use axum::http::{Method, header};
 use axum::response::Response;
-use backstop::ApiError;
+use backstop::{ApiError, Code};
 
 use super::Shared;
 use super::log::log_error;
@@ -20,7 +21,8 @@ pub(crate) struct Finish {
     pub(crate) id: RequestId,
     pub(crate) method: Method,
     pub(crate) route: Option<MatchedPath>,
-    pub(crate) uri: Option<Uri>,
+    /// The raw path, when no route matched and an error could be logged or recorded.
+    pub(crate) path: Option<PathAndQuery>,
     /// When the request came in; `None` when nothing could log its latency.
     pub(crate) start: Option<Instant>,
     pub(crate) shared: Arc<Shared>,
@@ -51,9 +53,9 @@ const DESCRIBE_BODY: [header::HeaderName; 6] = [
 
 impl Finish {
     fn route(&self) -> &str {
-        match (&self.route, &self.uri) {
+        match (&self.route, &self.path) {
             (Some(route), _) => route.as_str(),
-            (None, Some(uri)) => uri.path(),
+            (None, Some(path)) => path.path(),
             (None, None) => "",
         }
     }
@@ -117,7 +119,10 @@ impl Finish {
             principal,
             self.start,
         );
-        if let Some(sink) = &self.shared.sink {
+        let unmatched = self.route.is_none() && *error.code() == Code::NOT_FOUND;
+        if let Some(sink) = &self.shared.sink
+            && (!unmatched || self.shared.record_unmatched)
+        {
             sink.record_error(
                 &error,
                 status.as_u16(),
@@ -128,7 +133,9 @@ impl Finish {
         }
 
         let body = encode_body(&error, profile);
-        parts.extensions.insert(ErrorExtension(Arc::new(error)));
+        if self.shared.error_extension {
+            parts.extensions.insert(ErrorExtension(Arc::new(error)));
+        }
         Response::from_parts(parts, body)
     }
 }

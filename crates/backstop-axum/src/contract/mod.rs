@@ -30,8 +30,9 @@ pub type InnerStack<S> = S;
 ///
 /// Outermost first, it installs:
 /// 1. **request id** (CONTRACT.md §3): an incoming `X-Request-Id` is kept when valid and replaced by
-///    a fresh UUID v7 otherwise; the id goes into the request extensions ([`RequestId`](crate::RequestId))
-///    and the `X-Request-Id` header of every response;
+///    a fresh UUID v7 otherwise; the request's `X-Request-Id` header then holds it for everything
+///    inside the layer (read it with the [`RequestId`](crate::RequestId) extractor), and every
+///    response carries it in its own;
 /// 2. a **tracing span** `request{request_id, method, route}` around everything the request does;
 /// 3. **load shedding** ([`concurrency_limit`](Self::concurrency_limit)): beyond the limit, 503
 ///    `SERVICE_UNAVAILABLE` with `Retry-After` at once, without queueing;
@@ -49,7 +50,8 @@ pub type InnerStack<S> = S;
 ///    configured [`Profile`] with the request id stamped in; any other response with status >= 400
 ///    (axum's empty 404 and 405, plain-text rejections of other layers) is rewritten into the envelope
 ///    with its status and headers (`Allow`, `Retry-After`, `WWW-Authenticate`, `RateLimit*`, ...) kept;
-/// 8. **logging**: each error once, structured, and recorded in the [`ErrorSink`].
+/// 8. **logging**: each error once, structured, and recorded in the [`ErrorSink`] (except 404s
+///    for paths no route matched: see [`record_unmatched`](Self::record_unmatched)).
 ///
 /// Install it with [`apply`](Self::apply) (or `router.layer(contract)`, the same thing) after adding
 /// every route: like any `Router::layer`, it wraps the routes and the fallback present at that point.
@@ -74,6 +76,10 @@ pub(crate) struct Shared {
     /// extractors already use the same limit and inserting it would cost an extension per request.
     /// Either way the contract itself enforces `body_limit` (announced and chunked bodies).
     pub(crate) extractor_limit: Option<DefaultBodyLimit>,
+    /// Whether error responses leave with their [`ErrorExtension`](crate::ErrorExtension).
+    pub(crate) error_extension: bool,
+    /// Whether 404s for paths no route matched are recorded in the sink.
+    pub(crate) record_unmatched: bool,
 }
 
 /// axum's default extractor body limit (`axum_core::extract::DefaultBodyLimit`'s 2 MB).
@@ -102,6 +108,8 @@ impl Contract {
                 sink: Some(Arc::new(MemoryErrorSink::default())),
                 body_limit: Self::DEFAULT_BODY_LIMIT,
                 extractor_limit: extractor_limit(Self::DEFAULT_BODY_LIMIT),
+                error_extension: false,
+                record_unmatched: false,
             }),
             body_limit: Self::DEFAULT_BODY_LIMIT,
         }
@@ -119,6 +127,8 @@ impl Contract {
                 sink: s.sink.clone(),
                 body_limit: s.body_limit,
                 extractor_limit: s.extractor_limit,
+                error_extension: s.error_extension,
+                record_unmatched: s.record_unmatched,
             });
         }
         Arc::get_mut(&mut self.shared).expect("just made unique")
@@ -173,6 +183,31 @@ impl Contract {
         self
     }
 
+    /// Whether error responses leaving the layer carry the error they were built from as an
+    /// [`ErrorExtension`](crate::ErrorExtension), for layers *outside* the contract (metrics by
+    /// error code, say). Default: off.
+    ///
+    /// Off by default because no client sees it and it costs every error response four allocations
+    /// (the extension map, its table, the boxed value and the `Arc`) and a hash insert: a quarter of
+    /// what the layer adds to a 404 (`benches/load.sh`). Layers *inside* the contract, and the
+    /// contract's own log and records, see the error either way.
+    pub fn error_extension(mut self, on: bool) -> Self {
+        self.shared_mut().error_extension = on;
+        self
+    }
+
+    /// Whether a 404 `NOT_FOUND` for a path that no route matched (the router's fallback) is
+    /// recorded in the [`ErrorSink`]. Default: off; such 404s are still logged (at `INFO`).
+    ///
+    /// CONTRACT.md §4 keeps records so that the principal who made a request can look its error up.
+    /// Requests for unknown paths are mostly scanners and typos, usually without credentials (so no
+    /// principal could ever look them up), and with a bounded sink any anonymous client sending
+    /// them fast would evict the records of real failures. Turn this on to keep them anyway.
+    pub fn record_unmatched(mut self, on: bool) -> Self {
+        self.shared_mut().record_unmatched = on;
+        self
+    }
+
     /// The error sink, to look records up (for example from an endpoint serving them to their principal).
     pub fn sink(&self) -> Option<Arc<dyn ErrorSink>> {
         self.shared.sink.clone()
@@ -213,6 +248,8 @@ impl std::fmt::Debug for Contract {
                 &self.shared.semaphore.as_ref().map(|_| "set"),
             )
             .field("error_sink", &self.shared.sink.is_some())
+            .field("error_extension", &self.shared.error_extension)
+            .field("record_unmatched", &self.shared.record_unmatched)
             .finish()
     }
 }

@@ -11,7 +11,7 @@ use std::time::Instant;
 use axum::body::Body;
 use axum::body::HttpBody as _;
 use axum::extract::{MatchedPath, Request};
-use axum::http::{HeaderName, header};
+use axum::http::HeaderName;
 use axum::response::{IntoResponse, Response};
 use backstop::{ApiError, BoxError, Code, Profile};
 use pin_project_lite::pin_project;
@@ -81,14 +81,13 @@ where
         let observed = tracing::level_enabled!(tracing::Level::ERROR)
             || log::max_level() != log::LevelFilter::Off;
         let start = observed.then(Instant::now);
-        // One header lookup: `Some(None)` is an invalid incoming id.
-        let incoming = req.headers().get(X_REQUEST_ID).map(RequestId::accept);
-        let id = match incoming {
+        // The id travels inward in the request's own `X-Request-Id` header (where the `RequestId`
+        // extractor and any client forwarding it upstream find it): a missing or invalid one is
+        // replaced, a valid one is already there. (A request extension cost more: a boxed value per
+        // request, and often a rehash of the map axum has already filled.)
+        let id = match req.headers().get(X_REQUEST_ID).map(RequestId::accept) {
             Some(Some(id)) => id,
-            // No id: it goes into the extensions ([`RequestId`]); the header map is left alone.
-            None => RequestId::fresh(),
-            Some(None) => {
-                // Replace an invalid incoming id so inner code never sees it.
+            _ => {
                 let id = RequestId::fresh();
                 req.headers_mut()
                     .insert(X_REQUEST_ID, id.header_value().clone());
@@ -97,8 +96,10 @@ where
         };
         let method = req.method().clone();
         let route = req.extensions().get::<MatchedPath>().cloned();
-        let uri = if route.is_none() {
-            Some(req.uri().clone())
+        // With no matched route, the log and the record name the raw path; keep it only when an
+        // error could be logged or recorded.
+        let path = if route.is_none() && (observed || self.shared.sink.is_some()) {
+            req.uri().path_and_query().cloned()
         } else {
             None
         };
@@ -112,7 +113,6 @@ where
         } else {
             Span::none()
         };
-        req.extensions_mut().insert(id.clone());
         if self.shared.profile != Profile::default() {
             // Absent means the default (`ErrorProfile::of`): one allocation saved per request.
             req.extensions_mut()
@@ -123,21 +123,17 @@ where
             id,
             method,
             route,
-            uri,
+            path,
             start,
             shared: self.shared.clone(),
         };
 
         // The body limit: a larger announced length is refused at once; a body of unknown length
         // (chunked) is counted as it streams. A body with a length needs no counting: hyper never
-        // reads past it.
+        // reads past it. hyper's body reports its `Content-Length` as its exact size hint, which
+        // spares a header lookup and a parse per request.
         let limit = self.shared.body_limit;
-        let announced = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        match announced {
+        match req.body().size_hint().exact() {
             Some(len) if len > limit as u64 => {
                 return ResponseFuture::done(
                     error_response(ApiError::new(Code::PAYLOAD_TOO_LARGE)),
