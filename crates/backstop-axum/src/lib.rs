@@ -82,6 +82,13 @@
 //! - **The safety net** rewrites every response with status >= 400 that was not built from an
 //!   [`Error`] into the catalog code for its status, keeping its headers except those describing the
 //!   old body. A handler that wants its own JSON error body must therefore use [`Error`].
+//! - **The request id** is in the request's own `X-Request-Id` header for everything inside the
+//!   layer (a missing or invalid one is replaced): read it with the [`RequestId`] extractor, or
+//!   forward the header to upstream services as it is.
+//! - **Error records**: every error is recorded in the [`ErrorSink`] except 404s for paths no route
+//!   matched (scanner noise that would evict real records; see [`Contract::record_unmatched`]).
+//! - **Layers outside the contract** (metrics by error code, say) find the error in the response's
+//!   [`ErrorExtension`] only with [`Contract::error_extension`]`(true)`; layers inside always do.
 //! - **Logging**: one event per error, target `backstop_axum::contract::log`, fields `request_id`,
 //!   `method`, `route` (matched template), `status`, `code`, `latency_ms`, `principal`; 5xx at `ERROR`
 //!   with the `source` chain (panic text, database errors: the log only), 404/405 at `INFO`, other 4xx

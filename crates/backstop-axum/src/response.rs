@@ -18,7 +18,9 @@ use crate::contract::X_REQUEST_ID;
 /// error in the response's extensions as an [`ErrorExtension`]).
 pub struct Error(pub ApiError);
 
-/// The error a response was built from, kept in the response's extensions for the outer layers.
+/// The error a response was built from, in the response's extensions: from [`Error`] to the
+/// [`Contract`](crate::Contract) layer always, and beyond it (to layers outside the contract) when
+/// [`Contract::error_extension`](crate::Contract::error_extension) is on.
 #[derive(Clone)]
 pub struct ErrorExtension(pub Arc<ApiError>);
 
