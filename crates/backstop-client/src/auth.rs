@@ -17,6 +17,10 @@ pub type RefreshFuture<'a> =
 /// value; the value also replaces `Authorization` on every later request of the client. The value is
 /// marked sensitive and never logged.
 ///
+/// Calls never overlap: when many in-flight requests get a 401 at once (a token expiring under
+/// load), one of them calls the hook and the others wait and retry with its result, so the token
+/// endpoint sees one refresh, not one per request.
+///
 /// Any `Fn() -> impl Future<Output = Result<HeaderValue, BoxError>>` closure implements it.
 pub trait CredentialRefresher: Send + Sync + 'static {
     /// Returns the new `Authorization` header value.

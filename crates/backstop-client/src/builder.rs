@@ -199,7 +199,8 @@ impl ClientBuilder {
                 budget: self.budget.map(RetryBudget::new),
                 breakers: self.breaker.map(|c| Breakers::new(c, self.listener)),
                 refresher: self.refresher,
-                credential: RwLock::new(None),
+                credential: RwLock::default(),
+                refreshing: tokio::sync::Mutex::new(()),
                 sleep,
             },
         )

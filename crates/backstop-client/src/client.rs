@@ -33,8 +33,18 @@ pub(crate) struct Inner {
     pub(crate) breakers: Option<Breakers>,
     pub(crate) refresher: Option<Arc<dyn CredentialRefresher>>,
     /// The credential from the last refresh; replaces `Authorization` on every request once set.
-    pub(crate) credential: RwLock<Option<HeaderValue>>,
+    pub(crate) credential: RwLock<Credential>,
+    /// Held while the refresh hook runs: concurrent 401s wait for one refresh and share its result.
+    pub(crate) refreshing: tokio::sync::Mutex<()>,
     pub(crate) sleep: SleepFn,
+}
+
+/// The refreshed credential and how many refreshes there have been (0: none yet, the caller's own
+/// `Authorization` is used).
+#[derive(Default)]
+pub(crate) struct Credential {
+    pub(crate) value: Option<HeaderValue>,
+    pub(crate) generation: u64,
 }
 
 impl fmt::Debug for Client {

@@ -9,8 +9,9 @@ use reqwest::{Method, Request, Response, StatusCode};
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use crate::client::Client;
-use crate::error::Error;
+use crate::auth::CredentialRefresher;
+use crate::client::{Client, Inner};
+use crate::error::{BoxError, Error};
 use crate::request::{IDEMPOTENCY_KEY, RequestOptions};
 
 /// What one attempt came back with.
@@ -42,9 +43,13 @@ pub(crate) async fn run(
             request.headers_mut().insert(IDEMPOTENCY_KEY, v);
         }
     }
-    if cfg.refresher.is_some() {
-        apply_credential(client, &mut request);
-    }
+    // Which refresh's credential the request carries (0: the caller's own), to tell after a 401
+    // whether another request has refreshed since.
+    let sent_generation = if cfg.refresher.is_some() {
+        apply_credential(client, &mut request)
+    } else {
+        0
+    };
 
     let max_attempts = options.max_attempts.unwrap_or(cfg.max_attempts).max(1);
     let retry_allowed = max_attempts > 1
@@ -163,13 +168,9 @@ pub(crate) async fn run(
             && let (Some(refresher), Some(t)) = (&cfg.refresher, template.as_mut())
         {
             refreshed = true;
-            match refresher.refresh().await {
-                Ok(mut value) => {
-                    value.set_sensitive(true);
-                    *cfg.credential.write().unwrap_or_else(|p| p.into_inner()) =
-                        Some(value.clone());
+            match credential_after_401(cfg, refresher.as_ref(), sent_generation).await {
+                Ok(value) => {
                     t.headers_mut().insert(AUTHORIZATION, value);
-                    tracing::debug!(%method, path, "credential refreshed after 401");
                     last = Some(error);
                     continue;
                 }
@@ -256,16 +257,49 @@ async fn attempt(client: &Client, request: Request) -> Outcome {
     Outcome::Api { error, status }
 }
 
-fn apply_credential(client: &Client, request: &mut Request) {
+/// Puts the last refreshed credential, if any, on `request`; returns the refresh it came from.
+fn apply_credential(client: &Client, request: &mut Request) -> u64 {
     let current = client
         .inner
         .credential
         .read()
-        .unwrap_or_else(|p| p.into_inner())
-        .clone();
-    if let Some(value) = current {
-        request.headers_mut().insert(AUTHORIZATION, value);
+        .unwrap_or_else(|p| p.into_inner());
+    if let Some(value) = &current.value {
+        request.headers_mut().insert(AUTHORIZATION, value.clone());
     }
+    current.generation
+}
+
+/// The credential to retry with after a 401 on a request that carried refresh `sent`'s credential.
+///
+/// One refresh at a time: when a token expires under load, every in-flight request gets a 401 at
+/// once, and calling the hook for each would send a burst of refreshes to the token endpoint (and
+/// with rotating refresh tokens, invalidate all but one). The first caller refreshes; the others
+/// wait for it and, finding a newer credential than the one they were sent with, use it. A caller
+/// that still finds its own credential current (the previous refresh failed) calls the hook itself.
+async fn credential_after_401(
+    cfg: &Inner,
+    refresher: &dyn CredentialRefresher,
+    sent: u64,
+) -> Result<HeaderValue, BoxError> {
+    let _one_at_a_time = cfg.refreshing.lock().await;
+    let newer = {
+        let current = cfg.credential.read().unwrap_or_else(|p| p.into_inner());
+        (current.generation != sent)
+            .then(|| current.value.clone())
+            .flatten()
+    };
+    if let Some(value) = newer {
+        tracing::debug!("credential already refreshed by a concurrent request");
+        return Ok(value);
+    }
+    let mut value = refresher.refresh().await?;
+    value.set_sensitive(true);
+    let mut current = cfg.credential.write().unwrap_or_else(|p| p.into_inner());
+    current.value = Some(value.clone());
+    current.generation += 1;
+    tracing::debug!("credential refreshed after 401");
+    Ok(value)
 }
 
 /// `host:port` of a URL (the breaker's key).

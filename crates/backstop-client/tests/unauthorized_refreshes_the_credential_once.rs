@@ -70,6 +70,38 @@ async fn a_401_refreshes_then_succeeds() {
 }
 
 #[tokio::test]
+async fn concurrent_401s_share_one_refresh() {
+    // A token expires under load: every in-flight request gets a 401 at once. The hook runs once
+    // (it is slow, as a token endpoint is), and every request retries with its result.
+    let server = guarded().await;
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counted = calls.clone();
+    let client = Client::builder()
+        .credential_refresher(move || {
+            counted.fetch_add(1, Ordering::SeqCst);
+            Box::pin(async {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                Ok::<_, BoxError>(HeaderValue::from_static("Bearer fresh"))
+            })
+                as std::pin::Pin<Box<dyn Future<Output = Result<HeaderValue, BoxError>> + Send>>
+        })
+        .build();
+
+    let requests: Vec<_> = (0..20)
+        .map(|_| {
+            let client = client.clone();
+            let url = server.url("/me");
+            tokio::spawn(async move { client.get(url).bearer_auth("stale").send().await })
+        })
+        .collect();
+    for request in requests {
+        let response = request.await.unwrap().unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 1, "one refresh for 20 401s");
+}
+
+#[tokio::test]
 async fn a_second_401_is_returned_after_one_refresh() {
     let server = guarded().await;
     let calls = Arc::new(AtomicUsize::new(0));
