@@ -99,6 +99,10 @@ impl State {
     }
 }
 
+/// Hosts tracked at most before closed circuits are forgotten (see [`Breakers::make_room`]): a
+/// client that talks to many hosts (a crawler, a webhook sender) must not grow without bound.
+const MAX_HOSTS: usize = 4096;
+
 struct Host {
     state: State,
     /// Bumped on every transition, so late outcomes of an older state are ignored.
@@ -159,6 +163,9 @@ impl Breakers {
         let permit = {
             let mut hosts = self.lock();
             if !hosts.contains_key(host) {
+                if hosts.len() >= MAX_HOSTS {
+                    Self::make_room(&mut hosts);
+                }
                 hosts.insert(
                     host.to_owned(),
                     Host {
@@ -192,6 +199,25 @@ impl Breakers {
             self.notify(host, from, to);
         }
         permit
+    }
+
+    /// Forgets closed circuits to make room for a new host: first those with nothing counted (they
+    /// carry no information), then, if that was not enough, every closed one (at worst a failing host
+    /// trips a few failures later than it would have). Open and half-open circuits are kept:
+    /// forgetting one would let calls through to a host known to be down. With `MAX_HOSTS` circuits
+    /// open at once the map grows past the cap rather than forget them.
+    fn make_room(hosts: &mut HashMap<String, Host>) {
+        let now = Instant::now();
+        hosts.retain(|_, h| match &h.state {
+            State::Closed {
+                consecutive: 0,
+                window,
+            } => window.as_ref().is_some_and(|w| w.sums(now).0 > 0),
+            _ => true,
+        });
+        if hosts.len() >= MAX_HOSTS {
+            hosts.retain(|_, h| !matches!(h.state, State::Closed { .. }));
+        }
     }
 
     fn outcome(&self, host: &str, generation: u64, probe: bool, failed: Option<bool>) {
@@ -337,6 +363,22 @@ mod tests {
             },
             None,
         )
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn many_hosts_stay_bounded_and_open_circuits_are_kept() {
+        let b = breakers(TripPolicy::ConsecutiveFailures(2));
+        for _ in 0..2 {
+            b.admit("down:443").unwrap().record(true);
+        }
+        assert_eq!(b.state("down:443"), CircuitState::Open);
+        for i in 0..3 * MAX_HOSTS {
+            let host = format!("h{i}:443");
+            b.admit(&host).unwrap().record(false);
+        }
+        assert!(b.lock().len() <= MAX_HOSTS, "{} hosts", b.lock().len());
+        assert_eq!(b.state("down:443"), CircuitState::Open, "kept");
+        assert!(b.admit("down:443").is_none(), "still refusing calls");
     }
 
     #[tokio::test(start_paused = true)]
