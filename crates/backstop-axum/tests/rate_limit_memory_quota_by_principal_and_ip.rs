@@ -188,6 +188,34 @@ async fn forwarded_headers_count_only_when_trusted() {
 }
 
 #[tokio::test]
+async fn ipv6_callers_share_a_budget_per_64_prefix() {
+    let app = Router::new().route("/", get(|| async { "hi" })).layer(
+        RateLimitLayer::new(MemoryRateLimitStore::new(), Policies::new(minute(2)))
+            .trust_forwarded_hops(1),
+    );
+    let url = format!("http://{}/", serve(app).await);
+    let client = client_from("127.0.0.1");
+    let from = |ip: &'static str| [("x-forwarded-for", ip)];
+
+    // Rotating through addresses of one /64 does not buy more requests.
+    assert_eq!(passed(&client, &url, 1, &from("2001:db8:1:2::1")).await, 1);
+    assert_eq!(passed(&client, &url, 1, &from("2001:db8:1:2::2")).await, 1);
+    assert_eq!(
+        passed(&client, &url, 2, &from("2001:db8:1:2:ffff::9")).await,
+        0,
+        "same /64, budget spent"
+    );
+    // Another /64 is another caller.
+    assert_eq!(passed(&client, &url, 3, &from("2001:db8:1:3::1")).await, 2);
+    // An IPv4-mapped address is its IPv4 caller.
+    assert_eq!(passed(&client, &url, 1, &from("198.51.100.7")).await, 1);
+    assert_eq!(
+        passed(&client, &url, 2, &from("::ffff:198.51.100.7")).await,
+        1
+    );
+}
+
+#[tokio::test]
 async fn without_any_key_requests_share_the_unknown_bucket_instead_of_a_500() {
     // No ConnectInfo (not served with connect info), no principal: one shared bucket.
     let app = Router::new()

@@ -51,6 +51,22 @@ pub fn client_ip(
 }
 
 /// Parses `1.2.3.4`, `1.2.3.4:80`, `"[2001:db8::1]:80"`, `[2001:db8::1]`, `2001:db8::1`.
+/// The address an anonymous caller is limited by: an IPv4 address as it is (an IPv4-mapped IPv6
+/// address as the IPv4 one), an IPv6 address by its /64 prefix.
+///
+/// One subscriber, host or VM gets a whole IPv6 /64 (RFC 6177 and the providers' practice), so
+/// limiting each /128 would let one client rotate through 2^64 addresses to escape its quota and to
+/// fill the limiter's memory with keys.
+pub fn limited_address(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6((u128::from(v6) & !u128::from(u64::MAX)).into()),
+        },
+    }
+}
+
 fn parse_node(node: &str) -> Option<IpAddr> {
     let node = node.trim().trim_matches('"');
     if let Ok(ip) = node.parse::<IpAddr>() {
@@ -65,6 +81,27 @@ fn parse_node(node: &str) -> Option<IpAddr> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn ipv6_callers_are_limited_by_their_64_prefix() {
+        use super::limited_address;
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        assert_eq!(limited_address(ip("203.0.113.9")), ip("203.0.113.9"));
+        assert_eq!(limited_address(ip("::ffff:203.0.113.9")), ip("203.0.113.9"));
+        assert_eq!(
+            limited_address(ip("2001:db8:1:2:aaaa:bbbb:cccc:dddd")),
+            ip("2001:db8:1:2::")
+        );
+        assert_eq!(
+            limited_address(ip("2001:db8:1:2::1")),
+            limited_address(ip("2001:db8:1:2::ffff"))
+        );
+        assert_ne!(
+            limited_address(ip("2001:db8:1:2::1")),
+            limited_address(ip("2001:db8:1:3::1"))
+        );
+        assert_eq!(limited_address(ip("::1")), ip("::"));
+    }
+
     use super::*;
     use axum::http::HeaderValue;
 

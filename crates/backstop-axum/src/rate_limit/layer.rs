@@ -13,7 +13,7 @@ use backstop::ApiError;
 use futures_util::future::BoxFuture;
 use tower::{Layer, Service};
 
-use super::client_ip::client_ip;
+use super::client_ip::{client_ip, limited_address};
 use super::policy::{Named, Policies};
 use super::store::{Decision, LimitKey, RateLimitStore};
 use crate::Error;
@@ -157,7 +157,7 @@ where
                         req.extensions(),
                         shared.settings.trusted_hops,
                     )
-                    .map(LimitKey::Ip)
+                    .map(|ip| LimitKey::Ip(limited_address(ip)))
                     .unwrap_or(LimitKey::Unknown);
                     (key, shared.settings.policies.named_anonymous())
                 }

@@ -10,7 +10,8 @@
 //!
 //! Keys, in order: the principal's id; else the client IP (from axum's
 //! `ConnectInfo<SocketAddr>`, or from `Forwarded`/`X-Forwarded-For` only when
-//! [`RateLimitLayer::trust_forwarded_hops`] says a proxy sets them); else one shared `unknown`
+//! [`RateLimitLayer::trust_forwarded_hops`] says a proxy sets them; an IPv6 client by its /64
+//! prefix, see [`limited_address`]); else one shared `unknown`
 //! bucket. The last case happens only when the server is not served with
 //! `into_make_service_with_connect_info::<SocketAddr>()` and no proxy header is trusted: such
 //! requests are limited together rather than refused with a 500.
@@ -28,7 +29,7 @@ mod policy;
 mod redis;
 mod store;
 
-pub use client_ip::client_ip;
+pub use client_ip::{client_ip, limited_address};
 pub use layer::{FailMode, RateLimitLayer, RateLimitService};
 pub use memory::MemoryRateLimitStore;
 pub use policy::{Policies, Quota};

@@ -14,7 +14,8 @@ use super::policy::Quota;
 pub enum LimitKey {
     /// An authenticated principal's id.
     Principal(Arc<str>),
-    /// An anonymous caller's IP.
+    /// An anonymous caller's IP (an IPv6 caller's /64 prefix: see
+    /// [`limited_address`](super::limited_address)).
     Ip(IpAddr),
     /// Neither could be determined: one bucket shared by all such requests.
     Unknown,
