@@ -114,19 +114,38 @@ pub(crate) fn set_error_headers(
     profile: Profile,
     request_id: Option<HeaderValue>,
 ) {
+    set_headers_for(
+        headers,
+        error.status(),
+        error.code(),
+        error.retry_after(),
+        profile,
+        request_id,
+    );
+}
+
+/// [`set_error_headers`] from the parts of an error that decide the headers.
+pub(crate) fn set_headers_for(
+    headers: &mut HeaderMap,
+    status: StatusCode,
+    code: &Code,
+    retry_after: Option<std::time::Duration>,
+    profile: Profile,
+    request_id: Option<HeaderValue>,
+) {
     let content_type = match profile {
         Profile::Problem => PROBLEM_JSON,
         _ => JSON,
     };
     debug_assert_eq!(content_type, profile.content_type());
     headers.insert(header::CONTENT_TYPE, content_type);
-    if let Some(wait) = error.retry_after() {
+    if let Some(wait) = retry_after {
         headers.insert(
             header::RETRY_AFTER,
             HeaderValue::from(backstop::retry_after_secs(wait)),
         );
     }
-    if let Some(challenge) = www_authenticate(error)
+    if let Some(challenge) = www_authenticate(status, code)
         && !headers.contains_key(header::WWW_AUTHENTICATE)
     {
         headers.insert(header::WWW_AUTHENTICATE, challenge);
@@ -134,7 +153,7 @@ pub(crate) fn set_error_headers(
     if let Some(id) = request_id {
         headers.insert(X_REQUEST_ID, id);
     }
-    if error.status() == StatusCode::INTERNAL_SERVER_ERROR {
+    if status == StatusCode::INTERNAL_SERVER_ERROR {
         headers.insert(header::CACHE_CONTROL, NO_STORE);
     }
 }
@@ -144,19 +163,28 @@ pub(crate) fn encode_body(error: &ApiError, profile: Profile) -> axum::body::Bod
     axum::body::Body::from(encode_bytes(error, profile))
 }
 
+/// The body `encode` writes, as `Bytes` of exactly its length (see [`encode_bytes`]).
+pub(crate) fn encode_body_with(encode: impl FnOnce(&mut Vec<u8>)) -> axum::body::Body {
+    axum::body::Body::from(encode_with(encode))
+}
+
 /// The encoded body as `Bytes` of exactly its length.
 ///
 /// Encoded into a reused per-thread buffer, then copied once:
 /// `Profile::encode` returns a `Vec` with spare capacity, and `Bytes::from` such a `Vec` allocates a
 /// second time for its shared header.
 fn encode_bytes(error: &ApiError, profile: Profile) -> Bytes {
+    encode_with(|buf| profile.encode_into(error, buf))
+}
+
+fn encode_with(encode: impl FnOnce(&mut Vec<u8>)) -> Bytes {
     thread_local! {
         static BUF: RefCell<Vec<u8>> = RefCell::new(Vec::with_capacity(512));
     }
     BUF.with(|buf| match buf.try_borrow_mut() {
         Ok(mut buf) => {
             buf.clear();
-            profile.encode_into(error, &mut buf);
+            encode(&mut buf);
             let body = Bytes::copy_from_slice(&buf);
             if buf.capacity() > 64 * 1024 {
                 // One huge error (many field violations) must not pin its buffer forever.
@@ -164,19 +192,23 @@ fn encode_bytes(error: &ApiError, profile: Profile) -> Bytes {
             }
             body
         }
-        // Re-entered (cannot happen: encoding calls no user code); encode on the side.
-        Err(_) => Bytes::from(profile.encode(error).body),
+        // Re-entered (cannot happen: encoders call no user code); encode on the side.
+        Err(_) => {
+            let mut body = Vec::new();
+            encode(&mut body);
+            Bytes::from(body)
+        }
     })
 }
 
 /// The `WWW-Authenticate` challenge a 401 calls for (RFC 6750 §3).
-fn www_authenticate(error: &ApiError) -> Option<HeaderValue> {
-    if error.status() != StatusCode::UNAUTHORIZED {
+fn www_authenticate(status: StatusCode, code: &Code) -> Option<HeaderValue> {
+    if status != StatusCode::UNAUTHORIZED {
         return None;
     }
-    let value = if *error.code() == Code::INVALID_TOKEN {
+    let value = if *code == Code::INVALID_TOKEN {
         "Bearer error=\"invalid_token\""
-    } else if *error.code() == Code::AUTHENTICATION_REQUIRED {
+    } else if *code == Code::AUTHENTICATION_REQUIRED {
         "Bearer"
     } else {
         "Bearer error=\"invalid_token\""

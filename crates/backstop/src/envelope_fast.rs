@@ -7,6 +7,8 @@
 //! fraction. Errors with details, and the other profiles, go through serde. The tests pin the output
 //! byte for byte to the serde path.
 
+use time::OffsetDateTime;
+
 use crate::error::ApiError;
 use crate::profile::timestamp_bytes;
 
@@ -14,20 +16,43 @@ use crate::profile::timestamp_bytes;
 /// as the serde path.
 pub(crate) fn encode_backstop_without_details(error: &ApiError, out: &mut Vec<u8>) {
     debug_assert!(error.details().is_none());
+    write_backstop(
+        Parts {
+            code: error.code().name(),
+            message: error.message(),
+            request_id: error.request_id(),
+            timestamp: error.timestamp(),
+            retryable: error.is_retryable(),
+        },
+        out,
+    );
+}
+
+/// What the canonical envelope of an error without details holds.
+pub(crate) struct Parts<'a> {
+    pub(crate) code: &'a str,
+    pub(crate) message: &'a str,
+    pub(crate) request_id: Option<&'a str>,
+    pub(crate) timestamp: Option<OffsetDateTime>,
+    pub(crate) retryable: bool,
+}
+
+/// Appends the canonical envelope of `parts` to `out`.
+pub(crate) fn write_backstop(parts: Parts<'_>, out: &mut Vec<u8>) {
     out.extend_from_slice(br#"{"error":{"code":"#);
-    json_string(out, error.code().name());
+    json_string(out, parts.code);
     out.extend_from_slice(br#","message":"#);
-    json_string(out, error.message());
-    if let Some(id) = error.request_id() {
+    json_string(out, parts.message);
+    if let Some(id) = parts.request_id {
         out.extend_from_slice(br#","request_id":"#);
         json_string(out, id);
     }
-    if let Some(t) = error.timestamp() {
+    if let Some(t) = parts.timestamp {
         out.extend_from_slice(br#","timestamp":""#);
         out.extend_from_slice(&timestamp_bytes(t));
         out.push(b'"');
     }
-    out.extend_from_slice(if error.is_retryable() {
+    out.extend_from_slice(if parts.retryable {
         br#","retryable":true}}"#
     } else {
         br#","retryable":false}}"#

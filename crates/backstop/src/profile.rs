@@ -134,6 +134,48 @@ impl Profile {
         }
     }
 
+    /// Appends the envelope of `ApiError::from_status(status)` stamped with `request_id` and
+    /// `timestamp` (what a server layer answers for a bare error status: a router's empty 404,
+    /// another layer's plain-text 405) without building the [`ApiError`]: the same bytes as
+    /// `encode_into` of that error. In the canonical profile nothing is allocated.
+    ///
+    /// ```
+    /// use backstop::{ApiError, Profile, http::StatusCode};
+    /// let at = time::OffsetDateTime::UNIX_EPOCH;
+    /// let mut direct = Vec::new();
+    /// Profile::Backstop.encode_status_into(StatusCode::NOT_FOUND, "req_1", at, &mut direct);
+    /// let error = ApiError::from_status(StatusCode::NOT_FOUND)
+    ///     .with_request_id("req_1")
+    ///     .with_timestamp(Some(at));
+    /// assert_eq!(direct, Profile::Backstop.encode(&error).body);
+    /// ```
+    pub fn encode_status_into(
+        self,
+        status: StatusCode,
+        request_id: &str,
+        timestamp: OffsetDateTime,
+        out: &mut Vec<u8>,
+    ) {
+        let code = Code::for_status(status);
+        if self == Profile::Backstop {
+            crate::envelope_fast::write_backstop(
+                crate::envelope_fast::Parts {
+                    code: code.name(),
+                    message: code.default_message(),
+                    request_id: Some(request_id),
+                    timestamp: Some(timestamp),
+                    retryable: code.is_retryable(),
+                },
+                out,
+            );
+            return;
+        }
+        let error = ApiError::from_status(status)
+            .with_request_id(request_id)
+            .with_timestamp(Some(timestamp));
+        self.encode_into(&error, out);
+    }
+
     /// Encodes `error` in this profile, appending to `out`.
     pub fn encode_into(self, error: &ApiError, out: &mut Vec<u8>) {
         if self == Profile::Backstop && error.details().is_none() {
@@ -358,6 +400,39 @@ impl Serialize for InstanceUrn<'_> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_bare_status_encodes_as_its_error_would() {
+        use time::macros::datetime;
+        let at = datetime!(2026-11-22 10:15:30.123 UTC);
+        let mut checked = 0;
+        for n in 400..=599u16 {
+            let status = StatusCode::from_u16(n).unwrap();
+            for profile in [
+                super::Profile::Backstop,
+                super::Profile::Flat,
+                super::Profile::Status,
+                super::Profile::Problem,
+            ] {
+                for id in ["req_1", "01890a5d-ac96-774b-bcce-b302099a8057"] {
+                    let mut direct = Vec::new();
+                    profile.encode_status_into(status, id, at, &mut direct);
+                    let error = ApiError::from_status(status)
+                        .with_request_id(id)
+                        .with_timestamp(Some(at));
+                    let mut via_error = Vec::new();
+                    profile.encode_into(&error, &mut via_error);
+                    assert_eq!(
+                        String::from_utf8(direct).unwrap(),
+                        String::from_utf8(via_error).unwrap(),
+                        "{n} in {profile:?}"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 200 * 4 * 2);
+    }
+
     #[test]
     fn timestamps_in_one_second_differ_in_milliseconds_only() {
         use time::macros::datetime;
