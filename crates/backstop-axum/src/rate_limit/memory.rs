@@ -2,24 +2,20 @@
 
 use std::fmt;
 use std::num::NonZeroU32;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
 use futures_util::future::BoxFuture;
 use governor::clock::{Clock, DefaultClock};
 use governor::middleware::StateInformationMiddleware;
-use governor::state::keyed::DashMapStateStore;
 
+use super::capped::CappedStateStore;
 use super::policy::Quota;
 use super::store::{Decision, LimitKey, RateLimitStore, StoreError};
 
-type Keyed = governor::RateLimiter<
-    LimitKey,
-    DashMapStateStore<LimitKey>,
-    DefaultClock,
-    StateInformationMiddleware,
->;
+type Keyed =
+    governor::RateLimiter<LimitKey, CappedStateStore, DefaultClock, StateInformationMiddleware>;
 
 /// How many checks between looks at the housekeeping clock.
 const HOUSEKEEPING_EVERY: u64 = 4096;
@@ -29,7 +25,11 @@ const HOUSEKEEPING_EVERY: u64 = 4096;
 /// Memory stays bounded under millions of distinct keys: every `housekeeping_interval` (10 s by
 /// default) keys whose state has fully replenished are dropped (`retain_recent`) and the map is
 /// shrunk, so memory is proportional to the keys seen within the last window plus one interval, not
-/// to every key ever seen. The work runs on tokio's blocking pool when available.
+/// to every key ever seen. The work runs on tokio's blocking pool when available. On top of that,
+/// each quota holds at most [`max_keys`](Self::with_max_keys) keys (default
+/// [`DEFAULT_MAX_KEYS`](Self::DEFAULT_MAX_KEYS), some tens of MB): a key first seen while its
+/// limiter is full shares one bucket with every other such key until housekeeping makes room, so a
+/// flood of distinct keys is limited together instead of growing memory (a warning is logged).
 pub struct MemoryRateLimitStore {
     /// One limiter per quota. A server has a handful of quotas (one per tier), so a linear scan of a
     /// small vector beats hashing the quota on every check.
@@ -37,6 +37,7 @@ pub struct MemoryRateLimitStore {
     /// The first quota's limiter, read without the lock: most servers check one quota.
     first: OnceLock<(Quota, Arc<Keyed>)>,
     housekeeping: Arc<Housekeeping>,
+    max_keys: usize,
 }
 
 struct Housekeeping {
@@ -45,6 +46,8 @@ struct Housekeeping {
     last_ms: AtomicU64,
     checks: AtomicU64,
     running: Mutex<()>,
+    /// Set by a limiter when a key had to share the overflow bucket; logged and cleared here.
+    overflowed: Arc<AtomicBool>,
 }
 
 impl fmt::Debug for MemoryRateLimitStore {
@@ -63,6 +66,9 @@ impl Default for MemoryRateLimitStore {
 }
 
 impl MemoryRateLimitStore {
+    /// The default cap on keys per quota: 1,000,000.
+    pub const DEFAULT_MAX_KEYS: usize = 1_000_000;
+
     /// An empty store with 10 s housekeeping.
     pub fn new() -> Self {
         Self::with_housekeeping_interval(Duration::from_secs(10))
@@ -79,8 +85,17 @@ impl MemoryRateLimitStore {
                 last_ms: AtomicU64::new(0),
                 checks: AtomicU64::new(0),
                 running: Mutex::new(()),
+                overflowed: Arc::new(AtomicBool::new(false)),
             }),
+            max_keys: Self::DEFAULT_MAX_KEYS,
         }
+    }
+
+    /// At most `max` keys per quota (at least 1); keys beyond it share one bucket until housekeeping
+    /// drops replenished ones. Set it before the first check.
+    pub fn with_max_keys(mut self, max: usize) -> Self {
+        self.max_keys = max.max(1);
+        self
     }
 
     /// The number of keys currently held (all quotas).
@@ -118,7 +133,11 @@ impl MemoryRateLimitStore {
         let q = governor::Quota::with_period(quota.emission_interval())
             .unwrap_or_else(|| governor::Quota::per_second(burst))
             .allow_burst(burst);
-        let limiter = Arc::new(governor::RateLimiter::dashmap(q).with_middleware());
+        let store = CappedStateStore::new(self.max_keys, self.housekeeping.overflowed.clone());
+        let limiter: Arc<Keyed> = Arc::new(
+            governor::RateLimiter::<LimitKey, _, _>::new(q, store, DefaultClock::default())
+                .with_middleware(),
+        );
         w.push((quota, limiter.clone()));
         let _ = self.first.set((quota, limiter.clone()));
         limiter
@@ -173,6 +192,11 @@ impl MemoryRateLimitStore {
                 l.retain_recent();
                 l.shrink_to_fit();
             }
+            if hk.overflowed.swap(false, Ordering::Relaxed) {
+                tracing::warn!(
+                    "rate limiter key cap reached: keys first seen meanwhile shared one bucket"
+                );
+            }
         };
         match tokio::runtime::Handle::try_current() {
             Ok(handle) => drop(handle.spawn_blocking(work)),
@@ -222,6 +246,32 @@ impl RateLimitStore for MemoryRateLimitStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keys_beyond_the_cap_share_one_bucket() {
+        let store = MemoryRateLimitStore::new().with_max_keys(100);
+        let q = Quota::new(2, Duration::from_secs(60)).unwrap();
+        let ip = |i: u32| LimitKey::Ip(std::net::IpAddr::from(i.to_be_bytes()));
+        for i in 0..100 {
+            assert!(
+                store.check_now(&ip(i), q).allowed,
+                "key {i} has its own bucket"
+            );
+        }
+        // The map is full: the next keys share one bucket of 2.
+        let overflow: Vec<bool> = (100..1000)
+            .map(|i| store.check_now(&ip(i), q).allowed)
+            .collect();
+        assert_eq!(overflow.iter().filter(|a| **a).count(), 2);
+        assert_eq!(store.len(), 100, "no key beyond the cap is kept");
+        // Keys already held keep their own state.
+        assert!(store.check_now(&ip(7), q).allowed, "second of its 2");
+        assert!(
+            !store.check_now(&ip(7), q).allowed,
+            "its own bucket is spent"
+        );
+        assert!(store.housekeeping.overflowed.load(Ordering::Relaxed));
+    }
 
     #[test]
     fn burst_then_refusal_then_housekeeping_drops_idle_keys() {

@@ -21,6 +21,7 @@
 //! [`FailMode`]; the outage is logged at warn at most once per 10 s (with a count of suppressed
 //! failures) and the recovery at info. Recovery needs nothing from the application.
 
+mod capped;
 mod client_ip;
 mod layer;
 mod memory;
