@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::ops::RangeInclusive;
+use std::time::Duration;
 
 use backstop::Profile;
 use backstop_axum::auth::ApiKey;
@@ -133,9 +134,37 @@ pub struct ServeArgs {
     /// Requests per minute per partner (per client IP before authentication).
     #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u32).range(1..))]
     pub rate_limit_per_minute: u32,
+    /// Requests per minute per client address, checked before authentication (keep it above the
+    /// per-partner quota: several partners may share an address).
+    #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_limit_per_address_per_minute: u32,
     /// Seconds a request may take before it gets 504 TIMEOUT.
     #[arg(long, default_value_t = 25, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub request_timeout_secs: u64,
+    /// Seconds a client may take to send a request head; also how long an idle keep-alive
+    /// connection stays open.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_read_timeout_secs: u64,
+    /// The most connections served at once; beyond it, new connections get 503 with Retry-After.
+    #[arg(long, default_value_t = 4096, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub max_connections: u64,
+    /// The most requests handled at once; beyond it, requests get 503 with Retry-After at once.
+    #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub max_in_flight: u64,
+    /// Milliseconds a request may wait for a database connection before it gets 503.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=60_000))]
+    pub db_acquire_timeout_ms: u64,
+    /// Seconds shutdown (SIGTERM or SIGINT) waits for requests in flight before exiting.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub shutdown_timeout_secs: u64,
+    /// Seconds a claimed idempotency key holds while its request runs; a claim left by a crash is
+    /// taken over after it.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub idempotency_lease_secs: u64,
+    /// Log format: `text` (plain, no colour unless stderr is a terminal) or `json` (one object a
+    /// line).
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    pub log_format: String,
     /// Fraction of API requests answered with an injected error (0.0..=1.0).
     #[arg(long, default_value_t = 0.0, value_parser = parse_rate)]
     pub chaos_error_rate: f64,
@@ -186,7 +215,14 @@ impl ServeArgs {
         c.error_format = self.error_format;
         c.jwt_secret = self.jwt_secret.clone();
         c.rate_limit_per_minute = self.rate_limit_per_minute;
-        c.request_timeout = std::time::Duration::from_secs(self.request_timeout_secs);
+        c.rate_limit_per_address_per_minute = self.rate_limit_per_address_per_minute;
+        c.request_timeout = Duration::from_secs(self.request_timeout_secs);
+        c.header_read_timeout = Duration::from_secs(self.header_read_timeout_secs);
+        c.max_connections = usize::try_from(self.max_connections).unwrap_or(usize::MAX);
+        c.max_in_flight = usize::try_from(self.max_in_flight).unwrap_or(usize::MAX);
+        c.db_acquire_timeout = Duration::from_millis(self.db_acquire_timeout_ms);
+        c.shutdown_timeout = Duration::from_secs(self.shutdown_timeout_secs);
+        c.idempotency_lease = Duration::from_secs(self.idempotency_lease_secs);
         c.bare = self.bare;
         let chaos = ChaosConfig {
             error_rate: self.chaos_error_rate,
@@ -257,13 +293,33 @@ async fn serve(config: ServeConfig) -> Result<(), CliError> {
         .map_err(|e| CliError::Listen(config.listen, e))?;
     let addr = listener.local_addr().unwrap_or(config.listen);
     tracing::info!(%addr, profile = config.error_format.name(), backend = ?app.state.db.backend(), bare = config.bare, "backstop serving");
-    crate::serve(listener, app.router, async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await
-    .map_err(CliError::Serve)?;
+    crate::serve(listener, app.router, &config, shutdown_signal())
+        .await
+        .map_err(CliError::Serve)?;
     app.state.db.close().await;
     Ok(())
+}
+
+/// Completes on SIGTERM (what Kubernetes, systemd and Docker send) or SIGINT (Ctrl-C).
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => tracing::info!("SIGTERM: shutting down"),
+                    _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT: shutting down"),
+                }
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM; only Ctrl-C stops the server")
+            }
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+    tracing::info!("SIGINT: shutting down");
 }
 
 /// A command's result: JSON, and the text shown without `--json`.
@@ -403,12 +459,29 @@ async fn keys(db: &Db, action: KeyAction) -> Result<Output, CliError> {
     }
 }
 
-/// Tracing to stderr, `RUST_LOG` or `info`.
-pub fn init_tracing() {
+/// Logs to stderr for operators (`RUST_LOG` filters, `info` by default): written by a background
+/// thread (a slow terminal or pipe never stalls a request; lines beyond its buffer are dropped, not
+/// waited for), plain text without colour codes unless stderr is a terminal, or one JSON object a
+/// line with `json`. Keep the returned guard alive: dropping it flushes what is buffered.
+pub fn init_tracing(format: &str) -> tracing_appender::non_blocking::WorkerGuard {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    let (writer, guard) = tracing_appender::non_blocking(std::io::stderr());
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(writer);
+    let _ = if format == "json" {
+        builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_span_list(false)
+            .try_init()
+    } else {
+        builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init()
+    };
+    guard
 }

@@ -40,9 +40,27 @@ pub struct ServeConfig {
     pub jwt_secret: Option<String>,
     /// Requests per minute per partner (and per client IP for unauthenticated requests).
     pub rate_limit_per_minute: u32,
+    /// Requests per minute per client address, checked before any authentication work (so a
+    /// flood of bad credentials costs next to nothing); keep it above the per-partner quota.
+    pub rate_limit_per_address_per_minute: u32,
     /// The longest a request may take before it gets 504 `TIMEOUT`; keep it under the
     /// idempotency lease (30 s) so a timed-out request's key is released before another may claim it.
     pub request_timeout: Duration,
+    /// How long a client may take to send a request head (and a keep-alive connection may sit idle).
+    pub header_read_timeout: Duration,
+    /// How long a response write may make no progress before its connection is closed.
+    pub write_timeout: Duration,
+    /// The most connections served at once (beyond: 503 + `Retry-After`, then close).
+    pub max_connections: usize,
+    /// The most requests handled at once (beyond: 503 + `Retry-After` at once, never queued).
+    pub max_in_flight: usize,
+    /// How long a database connection may be waited for before the request gets 503.
+    pub db_acquire_timeout: Duration,
+    /// How long shutdown (SIGTERM, SIGINT) waits for requests in flight.
+    pub shutdown_timeout: Duration,
+    /// How long a claimed idempotency key holds while its request runs; a claim orphaned by a crash
+    /// is taken over after it (docs/CONTRACT.md §9.4).
+    pub idempotency_lease: Duration,
     /// Access token lifetime.
     pub token_ttl: Duration,
     /// How long a partner's active/suspended status is cached (0 = read it on every request).
@@ -57,9 +75,10 @@ pub struct ServeConfig {
 }
 
 impl ServeConfig {
-    /// Defaults: `127.0.0.1:8080`, `sqlite://backstop.db`, canonical errors, 120 requests a minute, a 25 s
-    /// request timeout,
-    /// one-hour tokens, a one-second suspension cache, no chaos.
+    /// Defaults: `127.0.0.1:8080`, `sqlite://backstop.db`, canonical errors, 120 requests a minute,
+    /// a 25 s request timeout, 10 s to send a request head, 4,096 connections, 512 requests in
+    /// flight, 1 s to get a database connection, 30 s to drain on shutdown, a 30 s idempotency
+    /// lease, one-hour tokens, a one-second suspension cache, no chaos.
     pub fn new(database_url: impl Into<String>) -> Self {
         ServeConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
@@ -68,7 +87,15 @@ impl ServeConfig {
             error_format: Profile::Backstop,
             jwt_secret: None,
             rate_limit_per_minute: 120,
+            rate_limit_per_address_per_minute: 600,
             request_timeout: Duration::from_secs(25),
+            header_read_timeout: Duration::from_secs(10),
+            write_timeout: Duration::from_secs(30),
+            max_connections: 4096,
+            max_in_flight: 512,
+            db_acquire_timeout: Duration::from_secs(1),
+            shutdown_timeout: Duration::from_secs(30),
+            idempotency_lease: Duration::from_secs(30),
             token_ttl: Duration::from_secs(3600),
             suspension_cache_ttl: Duration::from_secs(1),
             chaos: None,

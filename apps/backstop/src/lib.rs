@@ -14,7 +14,7 @@
 //! let config = ServeConfig::new("sqlite://backstop.db");
 //! let app = api::build(&config).await?;
 //! let listener = tokio::net::TcpListener::bind(config.listen).await?;
-//! backstop_app::serve(listener, app.router, std::future::pending()).await?;
+//! backstop_app::serve(listener, app.router, &config, std::future::pending()).await?;
 //! # Ok(()) }
 //! ```
 #![forbid(unsafe_code)]
@@ -27,22 +27,29 @@ pub mod config;
 pub mod db;
 
 use std::future::Future;
-use std::net::SocketAddr;
 
 pub use config::{ChaosConfig, ServeConfig};
 pub use db::Db;
 
-/// Serves `router` on `listener` (with client addresses, for per-IP rate limits) until `shutdown`
-/// completes, then drains in-flight requests.
-pub async fn serve(
+/// Serves `router` on `listener` with `backstop serve`'s connection defences (timeouts, a
+/// connection cap answered with 503, client addresses for per-IP limits; see
+/// [`backstop_axum::serve::Server`]) until `shutdown` completes, then drains in-flight requests
+/// within the configured bound.
+pub fn serve(
     listener: tokio::net::TcpListener,
     router: axum::Router,
+    config: &ServeConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+) -> impl Future<Output = std::io::Result<()>> + Send + 'static {
+    server(config).serve(listener, router, shutdown)
+}
+
+/// The connection-level server `backstop serve` runs, from `config`.
+pub fn server(config: &ServeConfig) -> backstop_axum::serve::Server {
+    backstop_axum::serve::Server::new()
+        .header_read_timeout(config.header_read_timeout)
+        .write_timeout(config.write_timeout)
+        .max_connections(config.max_connections)
+        .shutdown_timeout(config.shutdown_timeout)
+        .profile(config.error_format)
 }

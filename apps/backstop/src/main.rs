@@ -6,9 +6,12 @@ use clap::Parser;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = backstop_app::cli::Cli::parse();
-    if matches!(cli.command, backstop_app::cli::Command::Serve(_)) {
-        backstop_app::cli::init_tracing();
-    }
+    let _log_guard = match &cli.command {
+        backstop_app::cli::Command::Serve(args) => {
+            Some(backstop_app::cli::init_tracing(&args.log_format))
+        }
+        _ => None,
+    };
     match backstop_app::cli::run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

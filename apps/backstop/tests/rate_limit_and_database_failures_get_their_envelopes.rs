@@ -1,5 +1,6 @@
-//! 429 per partner with Retry-After; 500 DATABASE_ERROR with nothing of the database in the body;
-//! 503 from /healthz when the database is gone; and the flat profile's seed-000 validation shape.
+//! 429 per partner with Retry-After; an unreachable database gets 503 with Retry-After (and
+//! /healthz says so), a failing query 500 DATABASE_ERROR, neither with anything of the database in
+//! the body; and the flat profile's seed-000 validation shape.
 
 mod common;
 
@@ -56,8 +57,24 @@ async fn rate_limit_is_per_partner_with_retry_after() {
     srv.stop().await;
 }
 
+fn assert_no_internals(body: &str) {
+    for leak in [
+        "sqlite",
+        "pool",
+        "closed",
+        "sqlx",
+        "SELECT",
+        "no such table",
+    ] {
+        assert!(
+            !body.to_lowercase().contains(&leak.to_lowercase()),
+            "{leak} leaked: {body}"
+        );
+    }
+}
+
 #[tokio::test]
-async fn database_failure_is_database_error_without_internals() {
+async fn unreachable_database_gets_503_with_retry_after_without_internals() {
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = config(&format!("sqlite://{}", dir.path().join("b.db").display()));
     // Long enough that auth answers from the cache once the database is gone.
@@ -82,14 +99,9 @@ async fn database_failure_is_database_error_without_internals() {
         .send()
         .await
         .unwrap();
-    assert_eq!(raw.status(), 500);
-    let body = raw.text().await.unwrap();
-    for leak in ["sqlite", "pool", "closed", "sqlx", "SELECT"] {
-        assert!(
-            !body.to_lowercase().contains(&leak.to_lowercase()),
-            "{leak} leaked: {body}"
-        );
-    }
+    assert_eq!(raw.status(), 503);
+    assert!(raw.headers().contains_key("retry-after"));
+    assert_no_internals(&raw.text().await.unwrap());
     let r = c
         .get(srv.url("/v1/platform/businesses/"))
         .bearer_auth(&token)
@@ -100,12 +112,54 @@ async fn database_failure_is_database_error_without_internals() {
         "get",
         "/v1/platform/businesses/",
         r,
+        503,
+        "SERVICE_UNAVAILABLE",
+    );
+    assert!(e.is_retryable());
+    assert!(e.retry_after().is_some());
+    let r = c.get(srv.url("/healthz")).send().await;
+    expect_error(&srv, "get", "/healthz", r, 503, "SERVICE_UNAVAILABLE");
+    srv.stop().await;
+}
+
+#[tokio::test]
+async fn a_failing_query_gets_500_database_error_without_internals() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("b.db").display());
+    let mut cfg = config(&url);
+    cfg.suspension_cache_ttl = Duration::from_secs(600);
+    let srv = start(cfg).await;
+    let p = partner(&srv.db, "A").await;
+    let token = partner_token(&srv, &p).await;
+    // A schema the server does not expect (an operator's mistake): not something waiting cures.
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::query("DROP TABLE businesses")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let raw = reqwest::Client::new()
+        .get(srv.url("/v1/platform/businesses/"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.status(), 500);
+    assert!(!raw.headers().contains_key("retry-after"));
+    assert_no_internals(&raw.text().await.unwrap());
+    let r = client()
+        .get(srv.url("/v1/platform/businesses/"))
+        .bearer_auth(&token)
+        .send()
+        .await;
+    expect_error(
+        &srv,
+        "get",
+        "/v1/platform/businesses/",
+        r,
         500,
         "DATABASE_ERROR",
     );
-    assert!(e.is_retryable());
-    let r = c.get(srv.url("/healthz")).send().await;
-    expect_error(&srv, "get", "/healthz", r, 503, "SERVICE_UNAVAILABLE");
     srv.stop().await;
 }
 

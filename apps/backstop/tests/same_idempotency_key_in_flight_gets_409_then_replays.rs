@@ -1,32 +1,41 @@
-//! CONTRACT.md §4 idempotency: a repeat of a create while the first is still in flight gets 409
+//! docs/CONTRACT.md §9.3, §9.4: a repeat of a create while the first is still in flight gets 409
 //! `IDEMPOTENCY_KEY_IN_USE`, retryable with `Retry-After` (listed in the OpenAPI document); once the
-//! first has finished, repeats replay its response with `Idempotent-Replayed: true`.
+//! first has finished, repeats replay its response with `Idempotent-Replayed: true`. A claim left
+//! behind by a crashed process blocks repeats the same way until its lease ends, then a repeat takes
+//! it over and runs exactly once.
 //!
-//! The first request is held inside its handler, after its idempotency claim, by holding SQLite's
-//! write lock from another connection: its invoice insert waits (the app's busy timeout is 5 s)
-//! until the test lets go.
+//! Live in flight (Postgres): the first request is held inside its handler, after its claim, by an
+//! exclusive lock on the `invoices` table taken from another connection.
 
 mod common;
 
-use std::str::FromStr;
 use std::time::Duration;
 
+use backstop_axum::idempotency::{Fingerprint, store_key};
 use common::*;
 use serde_json::{Value, json};
 use sqlx::Connection;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 
 const INV: &str = "/v1/platform/businesses/{business_id}/invoices/";
 
-#[tokio::test]
-async fn same_key_in_flight_gets_409_then_the_first_response_is_replayed() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("b.db").display());
-    let srv = start(config(&url)).await;
-    let p = partner(&srv.db, "A").await;
-    let token = partner_token(&srv, &p).await;
-    let biz = create_business(&srv, &token, "idem-1").await;
-    let biz = biz["id"].as_str().unwrap().to_owned();
+struct Fixture {
+    srv: TestServer,
+    partner: Partner,
+    btoken: String,
+    biz: String,
+    body: Value,
+}
+
+async fn fixture(url: &str, lease: Duration) -> Fixture {
+    let mut cfg = config(url);
+    cfg.idempotency_lease = lease;
+    let srv = start(cfg).await;
+    let partner = partner(&srv.db, "A").await;
+    let token = partner_token(&srv, &partner).await;
+    let biz = create_business(&srv, &token, "idem-1").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let btoken = business_token(&srv, &token, &biz).await;
     let cus = create_customer(&srv, &btoken, &biz).await;
     let body = json!({
@@ -35,42 +44,90 @@ async fn same_key_in_flight_gets_409_then_the_first_response_is_replayed() {
         "due_date": "2026-12-31",
         "line_items": [{"description": "Work", "quantity": 2, "unit_amount": 1500}],
     });
-    let inv_url = srv.url(&format!("/v1/platform/businesses/{biz}/invoices/"));
-    let post = || {
-        reqwest::Client::new()
-            .post(&inv_url)
-            .bearer_auth(&btoken)
-            .header("idempotency-key", "inv-create-1")
-            .timeout(Duration::from_secs(10))
-            .json(&body)
-    };
+    Fixture {
+        srv,
+        partner,
+        btoken,
+        biz,
+        body,
+    }
+}
 
-    let mut lock = SqliteConnection::connect_with(&SqliteConnectOptions::from_str(&url).unwrap())
-        .await
-        .unwrap();
-    sqlx::query("BEGIN EXCLUSIVE")
+impl Fixture {
+    fn post(&self, key: &str) -> reqwest::RequestBuilder {
+        reqwest::Client::new()
+            .post(
+                self.srv
+                    .url(&format!("/v1/platform/businesses/{}/invoices/", self.biz)),
+            )
+            .bearer_auth(&self.btoken)
+            .header("idempotency-key", key)
+            .timeout(Duration::from_secs(10))
+            .json(&self.body)
+    }
+
+    async fn repeat_is_in_use(&self, key: &str) {
+        let repeat = client()
+            .post(
+                self.srv
+                    .url(&format!("/v1/platform/businesses/{}/invoices/", self.biz)),
+            )
+            .bearer_auth(&self.btoken)
+            .header("idempotency-key", key)
+            .json(&self.body)
+            .send()
+            .await;
+        let e = expect_error(
+            &self.srv,
+            "post",
+            INV,
+            repeat,
+            409,
+            "IDEMPOTENCY_KEY_IN_USE",
+        );
+        assert!(e.is_retryable());
+        assert!(
+            e.retry_after().is_some(),
+            "409 in flight carries Retry-After"
+        );
+    }
+
+    async fn invoices(&self) -> usize {
+        let list: Value = reqwest::Client::new()
+            .get(
+                self.srv
+                    .url(&format!("/v1/platform/businesses/{}/invoices/", self.biz)),
+            )
+            .bearer_auth(&self.btoken)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        list["count"].as_u64().unwrap() as usize
+    }
+}
+
+#[tokio::test]
+async fn same_key_in_flight_gets_409_then_the_first_response_is_replayed() {
+    let Some(url) = postgres_url().await else {
+        eprintln!("skipping: BACKSTOP_TEST_DATABASE_URL is not set");
+        return;
+    };
+    let f = fixture(&url, Duration::from_secs(30)).await;
+    let mut lock = sqlx::PgConnection::connect(&url).await.unwrap();
+    sqlx::query("BEGIN").execute(&mut lock).await.unwrap();
+    sqlx::query("LOCK TABLE invoices IN EXCLUSIVE MODE")
         .execute(&mut lock)
         .await
         .unwrap();
 
-    let first = tokio::spawn(post().send());
+    let first = tokio::spawn(f.post("inv-create-1").send());
     // Long enough for the first request to pass auth, rate limit and its idempotency claim (a few
-    // milliseconds), far shorter than the 5 s it may wait for the lock.
+    // milliseconds), far shorter than it may wait for the lock.
     tokio::time::sleep(Duration::from_millis(500)).await;
-
-    let repeat = client()
-        .post(&inv_url)
-        .bearer_auth(&btoken)
-        .header("idempotency-key", "inv-create-1")
-        .json(&body)
-        .send()
-        .await;
-    let e = expect_error(&srv, "post", INV, repeat, 409, "IDEMPOTENCY_KEY_IN_USE");
-    assert!(e.is_retryable());
-    assert!(
-        e.retry_after().is_some(),
-        "409 in flight carries Retry-After"
-    );
+    f.repeat_is_in_use("inv-create-1").await;
     assert!(!first.is_finished(), "the first request was still waiting");
 
     sqlx::query("ROLLBACK").execute(&mut lock).await.unwrap();
@@ -79,7 +136,7 @@ async fn same_key_in_flight_gets_409_then_the_first_response_is_replayed() {
     assert!(first.headers().get("idempotent-replayed").is_none());
     let created: Value = first.json().await.unwrap();
 
-    let replay = post().send().await.unwrap();
+    let replay = f.post("inv-create-1").send().await.unwrap();
     assert_eq!(replay.status(), 201);
     assert_eq!(replay.headers()["idempotent-replayed"], "true");
     let replayed: Value = replay.json().await.unwrap();
@@ -87,7 +144,70 @@ async fn same_key_in_flight_gets_409_then_the_first_response_is_replayed() {
         replayed["id"], created["id"],
         "the same invoice, not a second one"
     );
-
+    assert_eq!(f.invoices().await, 1);
     lock.close().await.unwrap();
-    srv.stop().await;
+    f.srv.stop().await;
+}
+
+#[tokio::test]
+async fn a_claim_orphaned_by_a_crash_blocks_until_its_lease_ends_then_runs_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut urls = vec![format!("sqlite://{}", dir.path().join("b.db").display())];
+    urls.extend(postgres_url().await);
+    for url in urls {
+        let lease = Duration::from_secs(2);
+        let f = fixture(&url, lease).await;
+        // What a process killed inside the handler leaves behind: the committed claim, no invoice.
+        let path = format!("/v1/platform/businesses/{}/invoices/", f.biz);
+        let fingerprint = Fingerprint::of(
+            &reqwest::Method::POST,
+            &path,
+            &serde_json::to_vec(&f.body).unwrap(),
+        );
+        let key = store_key(&format!("p:{}", f.partner.id), "inv-orphan");
+        let now = backstop_app::db::now_millis();
+        orphan_claim(&url, &key, &hex(fingerprint.0), now + 2_000).await;
+
+        f.repeat_is_in_use("inv-orphan").await;
+        assert_eq!(f.invoices().await, 0);
+        tokio::time::sleep(lease + Duration::from_millis(200)).await;
+        let taken_over = f.post("inv-orphan").send().await.unwrap();
+        assert_eq!(taken_over.status(), 201, "{url}");
+        assert!(taken_over.headers().get("idempotent-replayed").is_none());
+        let created: Value = taken_over.json().await.unwrap();
+        let replay = f.post("inv-orphan").send().await.unwrap();
+        assert_eq!(replay.headers()["idempotent-replayed"], "true");
+        assert_eq!(replay.json::<Value>().await.unwrap()["id"], created["id"]);
+        assert_eq!(f.invoices().await, 1, "exactly one invoice on {url}");
+        f.srv.stop().await;
+    }
+}
+
+fn hex(bytes: [u8; 32]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+async fn orphan_claim(url: &str, key: &str, fingerprint: &str, lease_until: i64) {
+    let sql = "INSERT INTO idempotency_keys \
+               (idem_key, fingerprint, state, claim, lease_until, response, expires_at, created_at) \
+               VALUES ($1, $2, 'in_flight', 'dead', $3, NULL, $3, $3)";
+    if url.starts_with("sqlite:") {
+        let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
+        sqlx::query(sql)
+            .bind(key)
+            .bind(fingerprint)
+            .bind(lease_until)
+            .execute(&mut c)
+            .await
+            .unwrap();
+    } else {
+        let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+        sqlx::query(sql)
+            .bind(key)
+            .bind(fingerprint)
+            .bind(lease_until)
+            .execute(&mut c)
+            .await
+            .unwrap();
+    }
 }

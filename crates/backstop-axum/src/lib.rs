@@ -107,6 +107,7 @@ pub mod extract;
 pub mod idempotency;
 pub mod rate_limit;
 mod response;
+pub mod serve;
 mod sink;
 
 pub use auth::{AuthLayer, Principal};

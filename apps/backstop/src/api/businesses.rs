@@ -2,17 +2,19 @@
 
 use axum::extract::State;
 use axum::http::{StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use backstop::ApiError;
 use backstop_axum::auth::Principal;
 use backstop_axum::extract::{Json, Path, Query};
+use backstop_axum::idempotency::IdempotencyClaim;
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::auth::{BUSINESS_SCOPE, PARTNER_SCOPE};
+use super::created::{respond, stored_json};
 use super::page::{PageQuery, Paginated};
 use super::validate::Fields;
-use crate::db::{Business, Insert, NewBusiness, millis_to_rfc3339};
+use crate::db::{Business, Completion, Insert, NewBusiness, millis_to_rfc3339};
 
 /// A business as the API shows it.
 #[derive(Debug, Serialize)]
@@ -83,17 +85,36 @@ impl CreateBusiness {
 pub async fn create(
     State(state): State<AppState>,
     principal: Principal,
+    claim: Option<IdempotencyClaim>,
     Json(body): Json<CreateBusiness>,
 ) -> Result<Response, backstop_axum::Error> {
     principal.require_scope(PARTNER_SCOPE)?;
     let new = body.check()?;
-    let (status, business, created) = match state.db.create_business(principal.id(), new).await? {
+    let stored = |o: &Insert<Business>| {
+        let (status, view) = view_of(o.clone());
+        stored_json(status, &view)
+    };
+    let completion = claim.as_ref().map(|claim| Completion {
+        claim,
+        respond: &stored,
+    });
+    let created = state
+        .db
+        .create_business(principal.id(), new, completion)
+        .await?;
+    let (status, view) = view_of(created.outcome);
+    Ok(respond(created.committed, status, view))
+}
+
+/// 201 and `_meta.created = true` for a new business, 200 and `false` for an existing one.
+fn view_of(outcome: Insert<Business>) -> (StatusCode, BusinessView) {
+    let (status, business, created) = match outcome {
         Insert::Created(b) => (StatusCode::CREATED, b, true),
         Insert::Existing(b) => (StatusCode::OK, b, false),
     };
     let mut view = BusinessView::from(business);
     view.meta = Some(serde_json::json!({ "created": created }));
-    Ok((status, axum::Json(view)).into_response())
+    (status, view)
 }
 
 /// `GET`: the partner's businesses.

@@ -2,16 +2,19 @@
 
 use axum::extract::State;
 use axum::http::{StatusCode, Uri};
+use axum::response::Response;
 use backstop::ApiError;
 use backstop_axum::auth::Principal;
 use backstop_axum::extract::{Json, Path, Query};
+use backstop_axum::idempotency::IdempotencyClaim;
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::auth::require_business;
+use super::created::{respond, stored_json};
 use super::page::{PageQuery, Paginated};
 use super::validate::Fields;
-use crate::db::{Customer, NewCustomer, millis_to_rfc3339};
+use crate::db::{Completion, Customer, Insert, NewCustomer, millis_to_rfc3339};
 
 /// A customer as the API shows it.
 #[derive(Debug, Serialize)]
@@ -47,8 +50,9 @@ pub async fn create(
     State(state): State<AppState>,
     principal: Principal,
     Path(business_id): Path<String>,
+    claim: Option<IdempotencyClaim>,
     Json(body): Json<CreateCustomer>,
-) -> Result<(StatusCode, axum::Json<CustomerView>), backstop_axum::Error> {
+) -> Result<Response, backstop_axum::Error> {
     require_business(&principal, &business_id)?;
     let mut f = Fields::default();
     let name = f.required("name", &body.name, 255);
@@ -61,8 +65,24 @@ pub async fn create(
         name: name.to_owned(),
         email: email.to_owned(),
     };
-    let customer = state.db.create_customer(&business_id, new).await?;
-    Ok((StatusCode::CREATED, axum::Json(customer.into())))
+    let stored = |o: &Insert<Customer>| {
+        let (Insert::Created(c) | Insert::Existing(c)) = o;
+        stored_json(StatusCode::CREATED, &CustomerView::from(c.clone()))
+    };
+    let completion = claim.as_ref().map(|claim| Completion {
+        claim,
+        respond: &stored,
+    });
+    let created = state
+        .db
+        .create_customer(&business_id, new, completion)
+        .await?;
+    let (Insert::Created(customer) | Insert::Existing(customer)) = created.outcome;
+    Ok(respond(
+        created.committed,
+        StatusCode::CREATED,
+        CustomerView::from(customer),
+    ))
 }
 
 /// `GET`: the business's customers.

@@ -2,16 +2,19 @@
 
 use axum::extract::State;
 use axum::http::{StatusCode, Uri};
+use axum::response::Response;
 use backstop::{ApiError, Code};
 use backstop_axum::auth::Principal;
 use backstop_axum::extract::{Json, Path, Query};
+use backstop_axum::idempotency::IdempotencyClaim;
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::auth::require_business;
+use super::created::{respond, stored_json};
 use super::page::{PageQuery, Paginated};
 use super::validate::Fields;
-use crate::db::{Insert, Invoice, LineItem, NewInvoice, millis_to_rfc3339};
+use crate::db::{Completion, Insert, Invoice, LineItem, NewInvoice, millis_to_rfc3339};
 
 /// The most lines an invoice may have.
 pub const MAX_LINE_ITEMS: usize = 100;
@@ -181,8 +184,9 @@ pub async fn create(
     State(state): State<AppState>,
     principal: Principal,
     Path(business_id): Path<String>,
+    claim: Option<IdempotencyClaim>,
     Json(body): Json<CreateInvoice>,
-) -> Result<(StatusCode, axum::Json<InvoiceView>), backstop_axum::Error> {
+) -> Result<Response, backstop_axum::Error> {
     require_business(&principal, &business_id)?;
     let mut f = Fields::default();
     let customer_id = f.required("customer_id", &body.customer_id, 64);
@@ -222,8 +226,25 @@ pub async fn create(
         total,
         line_items,
     };
-    match state.db.create_invoice(&business_id, new).await? {
-        Insert::Created(invoice) => Ok((StatusCode::CREATED, axum::Json(invoice.into()))),
+    // A duplicate external_id is an error answer: the idempotency layer stores that one itself.
+    let stored = |o: &Insert<Invoice>| match o {
+        Insert::Created(i) => stored_json(StatusCode::CREATED, &InvoiceView::from(i.clone())),
+        Insert::Existing(_) => None,
+    };
+    let completion = claim.as_ref().map(|claim| Completion {
+        claim,
+        respond: &stored,
+    });
+    let created = state
+        .db
+        .create_invoice(&business_id, new, completion)
+        .await?;
+    match created.outcome {
+        Insert::Created(invoice) => Ok(respond(
+            created.committed,
+            StatusCode::CREATED,
+            InvoiceView::from(invoice),
+        )),
         Insert::Existing(existing) => Err(ApiError::new(Code::DUPLICATE_EXTERNAL_ID)
             .with_detail("resource", "invoice")
             .with_detail("id", existing.id)

@@ -7,6 +7,7 @@
 
 mod auth;
 mod businesses;
+mod created;
 mod customers;
 mod invoices;
 mod metrics;
@@ -23,7 +24,7 @@ use axum::response::IntoResponse;
 use axum::routing::{MethodRouter, get, post};
 use backstop::{ApiError, Code};
 use backstop_axum::auth::{AuthLayer, Authenticator, JwtIssuer, JwtVerifier};
-use backstop_axum::idempotency::{IdempotencyLayer, IdempotencyStore, MemoryIdempotencyStore};
+use backstop_axum::idempotency::IdempotencyLayer;
 use backstop_axum::rate_limit::{
     MemoryRateLimitStore, Policies, Quota, RateLimitLayer, RateLimitStore,
 };
@@ -35,7 +36,7 @@ pub use metrics::Metrics;
 
 use crate::chaos;
 use crate::config::ServeConfig;
-use crate::db::{Db, DbErrorSink};
+use crate::db::{Db, DbErrorSink, DbIdempotencyStore};
 
 /// Why the app could not start.
 #[derive(Debug, thiserror::Error)]
@@ -81,7 +82,7 @@ pub struct App {
 
 /// Connects to the database (migrating it), loads or creates the token secret, and builds the router.
 pub async fn build(config: &ServeConfig) -> Result<App, StartError> {
-    let db = Db::connect(&config.database_url).await?;
+    let db = Db::connect_with(&config.database_url, config.db_acquire_timeout).await?;
     build_with_db(config, db).await
 }
 
@@ -138,17 +139,27 @@ pub async fn build_with_db(config: &ServeConfig, db: Db) -> Result<App, StartErr
         return Ok(App { router, state });
     }
 
-    let (rate_store, idem_store) = stores(config)?;
+    let rate_store = rate_limit_store(config)?;
+    // Idempotency keys live in the database, completed in the same transaction as the creates they
+    // protect (docs/CONTRACT.md §9.4), whether or not Redis holds the rate limits.
+    let idem_store = Arc::new(DbIdempotencyStore::new(state.db.clone()));
+    idem_store.start_purge(DbIdempotencyStore::DEFAULT_MAX_KEYS);
     let quota = Quota::per_minute(config.rate_limit_per_minute.max(1))
         .ok_or_else(|| StartError::Config("--rate-limit-per-minute must be > 0".to_owned()))?;
     let rate_limit = RateLimitLayer::from_arc(rate_store, Policies::new(quota));
-    let idempotency = IdempotencyLayer::from_arc(idem_store);
+    let address_quota = Quota::per_minute(config.rate_limit_per_address_per_minute.max(1))
+        .ok_or_else(|| {
+            StartError::Config("--rate-limit-per-address-per-minute must be > 0".to_owned())
+        })?;
+    let per_address = RateLimitLayer::per_address(address_store(config)?, address_quota);
+    let idempotency = IdempotencyLayer::from_arc(idem_store).lease(config.idempotency_lease);
 
     // The metrics layer sits outside the contract and counts errors by code: it reads the
     // `ErrorExtension` the contract leaves on error responses when asked to.
     let mut contract = Contract::new()
         .profile(config.error_format)
         .timeout(config.request_timeout)
+        .concurrency_limit(config.max_in_flight)
         .error_extension(true);
     if let Some(sink) = sink {
         contract = contract.error_sink(sink);
@@ -171,7 +182,10 @@ pub async fn build_with_db(config: &ServeConfig, db: Db) -> Result<App, StartErr
     let outer = ServiceBuilder::new()
         .layer(metrics::MetricsLayer(state.metrics.clone()))
         .layer(contract);
-    let v1 = outer.clone().option_layer(chaos);
+    // The order of checks (docs/CONTRACT.md §6): routing (404, 405) happens before any of these;
+    // then the per-address limit, before any authentication work; credentials; the per-principal
+    // limit; then the idempotency key.
+    let v1 = outer.clone().option_layer(chaos).layer(per_address);
     let public = token_routes().layer(
         v1.clone()
             .layer(rate_limit.clone())
@@ -196,25 +210,27 @@ pub async fn build_with_db(config: &ServeConfig, db: Db) -> Result<App, StartErr
     Ok(App { router, state })
 }
 
-type Stores = (Arc<dyn RateLimitStore>, Arc<dyn IdempotencyStore>);
+fn rate_limit_store(config: &ServeConfig) -> Result<Arc<dyn RateLimitStore>, StartError> {
+    limit_store(config, "rl")
+}
 
-fn stores(config: &ServeConfig) -> Result<Stores, StartError> {
+/// The per-address limiter's own store (its keys must not mix with the per-partner limiter's
+/// anonymous ones).
+fn address_store(config: &ServeConfig) -> Result<Arc<dyn RateLimitStore>, StartError> {
+    limit_store(config, "rl-addr")
+}
+
+fn limit_store(config: &ServeConfig, name: &str) -> Result<Arc<dyn RateLimitStore>, StartError> {
     match &config.redis_url {
-        None => Ok((
-            Arc::new(MemoryRateLimitStore::new()),
-            Arc::new(MemoryIdempotencyStore::new()),
-        )),
+        None => Ok(Arc::new(MemoryRateLimitStore::new())),
         Some(url) => {
             let prefix = &config.redis_prefix;
-            let rate =
-                backstop_axum::rate_limit::RedisRateLimitStore::new(url, format!("{prefix}:rl"))
-                    .map_err(|e| StartError::Redis(e.to_string()))?;
-            let idem = backstop_axum::idempotency::RedisIdempotencyStore::new(
+            let rate = backstop_axum::rate_limit::RedisRateLimitStore::new(
                 url,
-                format!("{prefix}:idem"),
+                format!("{prefix}:{name}"),
             )
             .map_err(|e| StartError::Redis(e.to_string()))?;
-            Ok((Arc::new(rate), Arc::new(idem)))
+            Ok(Arc::new(rate))
         }
     }
 }

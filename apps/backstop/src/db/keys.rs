@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Db, DbError, new_id, now_millis, on_pool, on_write_pool};
+use super::{Db, DbError, new_id, now_millis, on_pool, write_tx};
 
 /// Whether a partner may use the API.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -111,7 +111,7 @@ impl Db {
             status: PartnerStatus::Active,
             created_at: now_millis(),
         };
-        on_write_pool!(self, |p| {
+        write_tx!(self, |c| {
             sqlx::query(
                 "INSERT INTO partners (id, name, status, created_at) VALUES ($1, $2, $3, $4)",
             )
@@ -119,9 +119,10 @@ impl Db {
             .bind(&partner.name)
             .bind(partner.status.as_str())
             .bind(partner.created_at)
-            .execute(p)
+            .execute(&mut *c)
             .await?;
-        });
+            Ok(())
+        })?;
         Ok(partner)
     }
 
@@ -142,14 +143,14 @@ impl Db {
         id: &str,
         status: PartnerStatus,
     ) -> Result<bool, DbError> {
-        let done = on_write_pool!(self, |p| {
-            sqlx::query("UPDATE partners SET status = $1 WHERE id = $2")
+        let done = write_tx!(self, |c| {
+            Ok(sqlx::query("UPDATE partners SET status = $1 WHERE id = $2")
                 .bind(status.as_str())
                 .bind(id)
-                .execute(p)
+                .execute(&mut *c)
                 .await?
-                .rows_affected()
-        });
+                .rows_affected())
+        })?;
         Ok(done > 0)
     }
 
@@ -164,7 +165,7 @@ impl Db {
             revoked_at: None,
             created_at: now_millis(),
         };
-        on_write_pool!(self, |p| {
+        write_tx!(self, |c| {
             sqlx::query(
                 "INSERT INTO api_keys (id, partner_id, prefix, secret_hash, expires_at, revoked_at, created_at) \
                  VALUES ($1, $2, $3, $4, $5, NULL, $6)",
@@ -175,9 +176,10 @@ impl Db {
             .bind(&row.secret_hash)
             .bind(row.expires_at)
             .bind(row.created_at)
-            .execute(p)
+            .execute(&mut *c)
             .await?;
-        });
+            Ok(())
+        })?;
         Ok(row)
     }
 
@@ -207,14 +209,16 @@ impl Db {
 
     /// Revokes a key (idempotent: the first revocation time is kept). Returns whether it exists.
     pub async fn revoke_key(&self, key_id: &str) -> Result<bool, DbError> {
-        let done = on_write_pool!(self, |p| {
-            sqlx::query("UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2")
-                .bind(now_millis())
-                .bind(key_id)
-                .execute(p)
-                .await?
-                .rows_affected()
-        });
+        let done = write_tx!(self, |c| {
+            Ok(sqlx::query(
+                "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2",
+            )
+            .bind(now_millis())
+            .bind(key_id)
+            .execute(&mut *c)
+            .await?
+            .rows_affected())
+        })?;
         Ok(done > 0)
     }
 }

@@ -6,20 +6,28 @@
 //! is written once and run on whichever pool is configured by [`on_pool!`]. Migrations are per
 //! backend (`migrations/sqlite`, `migrations/postgres`), embedded in the binary.
 
-mod errors;
+mod error;
+mod health;
+mod idempotency;
 mod keys;
+mod records;
 mod resources;
+mod write;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
-pub use errors::{DbErrorSink, ErrorRecordRow};
+pub use error::{DbError, UNAVAILABLE_RETRY_AFTER};
+pub use idempotency::DbIdempotencyStore;
 pub use keys::{ApiKeyRow, NewKey, Partner, PartnerStatus};
+pub use records::{DbErrorSink, ErrorRecordRow};
 pub use resources::{
-    Business, Customer, Insert, Invoice, LineItem, NewBusiness, NewCustomer, NewInvoice, Page,
+    Business, Completion, Created, Customer, Insert, Invoice, LineItem, NewBusiness, NewCustomer,
+    NewInvoice, Page,
 };
 
 /// Runs `$body` with `$p` bound to the concrete pool (`&SqlitePool` or `&PgPool`) for reads.
@@ -33,47 +41,29 @@ macro_rules! on_pool {
 }
 pub(crate) use on_pool;
 
-/// Like [`on_pool!`] for statements that write: on SQLite they go through the single-connection
-/// writer pool, so concurrent writers queue in-process instead of spinning in SQLite's busy handler.
-macro_rules! on_write_pool {
-    ($db:expr, |$p:ident| $body:expr) => {
+/// Runs `$body` (an expression using `$c: &mut` the backend's connection, returning
+/// `Result<T, DbError>`) in one write transaction, see [`write::in_tx`]: on SQLite through the
+/// single-connection writer pool, so concurrent writers queue in-process instead of spinning in
+/// SQLite's busy handler. `Ok` only after `COMMIT` succeeded.
+macro_rules! write_tx {
+    ($db:expr, |$c:ident| $body:expr) => {
         match &$db.pool {
-            $crate::db::Pool::Sqlite { write: $p, .. } => $body,
-            $crate::db::Pool::Postgres($p) => $body,
+            $crate::db::Pool::Sqlite { write, .. } => {
+                $crate::db::write::in_tx(
+                    &$db.health,
+                    write,
+                    async |$c: &mut sqlx::SqliteConnection| $body,
+                )
+                .await
+            }
+            $crate::db::Pool::Postgres(p) => {
+                $crate::db::write::in_tx(&$db.health, p, async |$c: &mut sqlx::PgConnection| $body)
+                    .await
+            }
         }
     };
 }
-pub(crate) use on_write_pool;
-
-/// A database failure. Answered with 500 `DATABASE_ERROR`; the sqlx error is kept as the source for
-/// the log and never reaches a client.
-#[derive(Debug, thiserror::Error)]
-pub enum DbError {
-    /// The URL is not `sqlite:` or `postgres:`/`postgresql:`.
-    #[error("unsupported database URL scheme (use sqlite://PATH or postgres://...)")]
-    UnsupportedUrl,
-    /// Connecting failed.
-    #[error("cannot connect to the database: {0}")]
-    Connect(#[source] sqlx::Error),
-    /// Migrating failed.
-    #[error("cannot migrate the database: {0}")]
-    Migrate(#[source] sqlx::migrate::MigrateError),
-    /// A query failed.
-    #[error("database query failed: {0}")]
-    Query(#[from] sqlx::Error),
-}
-
-impl From<DbError> for backstop::ApiError {
-    fn from(e: DbError) -> Self {
-        backstop::ApiError::new(backstop::Code::DATABASE_ERROR).with_source(e)
-    }
-}
-
-impl From<DbError> for backstop_axum::Error {
-    fn from(e: DbError) -> Self {
-        backstop_axum::Error(e.into())
-    }
-}
+pub(crate) use write_tx;
 
 /// The concrete pool behind a [`Db`].
 #[derive(Clone, Debug)]
@@ -90,6 +80,7 @@ pub(crate) enum Pool {
 #[derive(Clone, Debug)]
 pub struct Db {
     pub(crate) pool: Pool,
+    pub(crate) health: Arc<health::WriteHealth>,
 }
 
 /// Which backend a [`Db`] runs on.
@@ -102,10 +93,23 @@ pub enum Backend {
 }
 
 impl Db {
+    fn new(pool: Pool) -> Db {
+        Db {
+            pool,
+            health: Arc::default(),
+        }
+    }
+
     /// Connects to `url` (`sqlite://PATH`, `sqlite::memory:`, `postgres://...`) and runs the embedded
     /// migrations. A SQLite file is created if missing and put in WAL mode. Fails fast (5 s) when the
     /// database is unreachable.
     pub async fn connect(url: &str) -> Result<Db, DbError> {
+        Self::connect_with(url, Duration::from_secs(5)).await
+    }
+
+    /// Like [`connect`](Self::connect), waiting at most `acquire_timeout` for a pooled connection
+    /// (a request that waits longer gets 503 with `Retry-After`).
+    pub async fn connect_with(url: &str, acquire_timeout: Duration) -> Result<Db, DbError> {
         let db = if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)
                 .map_err(DbError::Connect)?
@@ -115,7 +119,8 @@ impl Db {
                 .busy_timeout(Duration::from_secs(5));
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
-                .acquire_timeout(Duration::from_secs(5))
+                .acquire_timeout(acquire_timeout)
+                .after_release(|conn, _| Box::pin(async move { Ok(clean(conn)) }))
                 .connect_with(options.clone())
                 .await
                 .map_err(DbError::Connect)?;
@@ -129,19 +134,18 @@ impl Db {
             } else {
                 SqlitePoolOptions::new()
                     .max_connections(8)
-                    .acquire_timeout(Duration::from_secs(5))
+                    .acquire_timeout(acquire_timeout)
                     .connect_with(options.read_only(true))
                     .await
                     .map_err(DbError::Connect)?
             };
-            Db {
-                pool: Pool::Sqlite { read, write },
-            }
+            Db::new(Pool::Sqlite { read, write })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let options = PgConnectOptions::from_str(url).map_err(DbError::Connect)?;
             let pool = PgPoolOptions::new()
                 .max_connections(16)
-                .acquire_timeout(Duration::from_secs(5))
+                .acquire_timeout(acquire_timeout)
+                .after_release(|conn, _| Box::pin(async move { Ok(clean(conn)) }))
                 .connect_with(options)
                 .await
                 .map_err(DbError::Connect)?;
@@ -149,9 +153,7 @@ impl Db {
                 .run(&pool)
                 .await
                 .map_err(DbError::Migrate)?;
-            Db {
-                pool: Pool::Postgres(pool),
-            }
+            Db::new(Pool::Postgres(pool))
         } else {
             return Err(DbError::UnsupportedUrl);
         };
@@ -168,16 +170,41 @@ impl Db {
 
     /// Closes every connection (waits for checked-out ones to come back).
     pub async fn close(&self) {
-        on_pool!(self, |p| p.close().await);
-        on_write_pool!(self, |p| p.close().await);
+        match &self.pool {
+            Pool::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+            Pool::Postgres(p) => p.close().await,
+        }
     }
 
-    /// Checks the database answers.
+    /// Checks the database answers reads, and that it takes writes: when the last write failed
+    /// for a storage reason (disk full, I/O), a tiny write of its own must commit before the store
+    /// counts as healthy again.
     pub async fn ping(&self) -> Result<(), DbError> {
         on_pool!(self, |p| {
             sqlx::query("SELECT 1").execute(p).await?;
         });
+        if self.health.is_failing() {
+            let now = now_millis().to_string();
+            write_tx!(self, |c| {
+                sqlx::query(
+                    "INSERT INTO settings (name, value) VALUES ('health_probe', $1) \
+                     ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value",
+                )
+                .bind(&now)
+                .execute(&mut *c)
+                .await?;
+                Ok(())
+            })?;
+        }
         Ok(())
+    }
+
+    /// Whether the last write failed for a storage reason (and none has committed since).
+    pub fn writes_failing(&self) -> bool {
+        self.health.is_failing()
     }
 
     /// The stored setting `name`, creating it with `make()` if absent (first writer wins).
@@ -187,21 +214,31 @@ impl Db {
         make: impl FnOnce() -> String,
     ) -> Result<String, DbError> {
         let value = make();
-        on_write_pool!(self, |p| {
+        write_tx!(self, |c| {
             sqlx::query(
                 "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
             )
             .bind(name)
             .bind(&value)
-            .execute(p)
+            .execute(&mut *c)
             .await?;
             let (v,): (String,) = sqlx::query_as("SELECT value FROM settings WHERE name = $1")
                 .bind(name)
-                .fetch_one(p)
+                .fetch_one(&mut *c)
                 .await?;
             Ok(v)
         })
     }
+}
+
+/// Whether a connection going back to the pool is outside any transaction (as sqlx sees it); one
+/// that is not is closed instead (see `write.rs`).
+fn clean(conn: &mut impl sqlx::Connection) -> bool {
+    let clean = !conn.is_in_transaction();
+    if !clean {
+        tracing::warn!("database connection left inside a transaction: discarded");
+    }
+    clean
 }
 
 /// Now, in unix milliseconds.

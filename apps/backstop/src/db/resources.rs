@@ -1,6 +1,9 @@
 //! Businesses, customers and invoices.
 
-use super::{Db, DbError, new_id, now_millis, on_pool, on_write_pool};
+use backstop_axum::idempotency::{IdempotencyClaim, StoredResponse};
+
+use super::idempotency::complete_claim;
+use super::{Db, DbError, new_id, now_millis, on_pool, write_tx};
 
 /// The outcome of a create that may find the resource already there (by `external_id`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -9,6 +12,23 @@ pub enum Insert<T> {
     Created(T),
     /// Already there.
     Existing(T),
+}
+
+/// How a create completes its idempotency claim in its own transaction: the claim, and the response
+/// to store for the outcome (`None`: leave the claim to the idempotency layer, e.g. for an error).
+pub struct Completion<'a, T> {
+    /// The request's claim.
+    pub claim: &'a IdempotencyClaim,
+    /// The response a replay of this outcome sends.
+    pub respond: &'a (dyn Fn(&Insert<T>) -> Option<StoredResponse> + Send + Sync),
+}
+
+/// What a create did, and the response it committed with its claim, if any.
+pub struct Created<T> {
+    /// Created now, or found by its external id.
+    pub outcome: Insert<T>,
+    /// The response stored with the claim's completion (send exactly this).
+    pub committed: Option<StoredResponse>,
 }
 
 /// One page of a list and the total count.
@@ -173,15 +193,23 @@ macro_rules! invoice_columns {
 }
 
 impl Db {
-    /// Creates a business, or returns the partner's existing one with the same `external_id`.
+    /// Creates a business, or returns the partner's existing one with the same `external_id`; with
+    /// a `completion`, completes the idempotency claim in the same transaction.
     pub async fn create_business(
         &self,
         partner_id: &str,
         new: NewBusiness,
-    ) -> Result<Insert<Business>, DbError> {
+        completion: Option<Completion<'_, Business>>,
+    ) -> Result<Created<Business>, DbError> {
         let id = new_id("biz");
-        let inserted = on_write_pool!(self, |p| {
-            sqlx::query(
+        let now = now_millis();
+        let sql = concat!(
+            "SELECT ",
+            business_columns!(),
+            " FROM businesses WHERE partner_id = $1 AND external_id = $2"
+        );
+        write_tx!(self, |c| {
+            let inserted = sqlx::query(
                 "INSERT INTO businesses (id, partner_id, external_id, legal_name, email, country, base_currency, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (partner_id, external_id) DO NOTHING",
             )
@@ -192,27 +220,31 @@ impl Db {
             .bind(&new.email)
             .bind(&new.country)
             .bind(&new.base_currency)
-            .bind(now_millis())
-            .execute(p)
+            .bind(now)
+            .execute(&mut *c)
             .await?
-            .rows_affected()
-        });
-        let sql = concat!(
-            "SELECT ",
-            business_columns!(),
-            " FROM businesses WHERE partner_id = $1 AND external_id = $2"
-        );
-        let business: Business = on_pool!(self, |p| {
-            sqlx::query_as(sql)
+            .rows_affected();
+            let business: Business = sqlx::query_as(sql)
                 .bind(partner_id)
                 .bind(&new.external_id)
-                .fetch_one(p)
-                .await?
-        });
-        Ok(if inserted == 1 {
-            Insert::Created(business)
-        } else {
-            Insert::Existing(business)
+                .fetch_one(&mut *c)
+                .await?;
+            let outcome = if inserted == 1 {
+                Insert::Created(business)
+            } else {
+                Insert::Existing(business)
+            };
+            let committed = match &completion {
+                Some(done) => match (done.respond)(&outcome) {
+                    Some(stored) => {
+                        complete_claim!(c, done.claim, stored);
+                        Some(stored)
+                    }
+                    None => None,
+                },
+                None => None,
+            };
+            Ok(Created { outcome, committed })
         })
     }
 
@@ -260,12 +292,14 @@ impl Db {
         })
     }
 
-    /// Creates a customer.
+    /// Creates a customer; with a `completion`, completes the idempotency claim in the same
+    /// transaction.
     pub async fn create_customer(
         &self,
         business_id: &str,
         new: NewCustomer,
-    ) -> Result<Customer, DbError> {
+        completion: Option<Completion<'_, Customer>>,
+    ) -> Result<Created<Customer>, DbError> {
         let customer = Customer {
             id: new_id("cus"),
             business_id: business_id.to_owned(),
@@ -273,7 +307,12 @@ impl Db {
             email: new.email,
             created_at: now_millis(),
         };
-        on_write_pool!(self, |p| {
+        let outcome = Insert::Created(customer);
+        let committed = completion
+            .as_ref()
+            .and_then(|done| (done.respond)(&outcome));
+        let (Insert::Created(customer) | Insert::Existing(customer)) = &outcome;
+        write_tx!(self, |c| {
             sqlx::query(
                 "INSERT INTO customers (id, business_id, name, email, created_at) VALUES ($1, $2, $3, $4, $5)",
             )
@@ -282,10 +321,14 @@ impl Db {
             .bind(&customer.name)
             .bind(&customer.email)
             .bind(customer.created_at)
-            .execute(p)
+            .execute(&mut *c)
             .await?;
-        });
-        Ok(customer)
+            if let (Some(done), Some(stored)) = (&completion, &committed) {
+                complete_claim!(c, done.claim, stored);
+            }
+            Ok(())
+        })?;
+        Ok(Created { outcome, committed })
     }
 
     /// The customer with this id in this business.
@@ -328,14 +371,19 @@ impl Db {
     }
 
     /// Creates an invoice with its lines in one transaction, or returns the id of the business's
-    /// invoice with the same `external_id` as `Insert::Existing` (without lines).
+    /// invoice with the same `external_id` as `Insert::Existing` (without lines); with a
+    /// `completion`, completes the idempotency claim in the same transaction.
     pub async fn create_invoice(
         &self,
         business_id: &str,
         new: NewInvoice,
-    ) -> Result<Insert<Invoice>, DbError> {
+        completion: Option<Completion<'_, Invoice>>,
+    ) -> Result<Created<Invoice>, DbError> {
         if let Some(existing) = self.invoice_by_external_id(business_id, &new).await? {
-            return Ok(Insert::Existing(existing));
+            return Ok(Created {
+                outcome: Insert::Existing(existing),
+                committed: None,
+            });
         }
         let invoice = Invoice {
             id: new_id("inv"),
@@ -348,51 +396,58 @@ impl Db {
             created_at: now_millis(),
             line_items: new.line_items.clone(),
         };
-        let result: Result<(), sqlx::Error> = on_write_pool!(self, |p| {
-            async {
-                let mut tx = p.begin().await?;
+        let outcome = Insert::Created(invoice);
+        let committed = completion
+            .as_ref()
+            .and_then(|done| (done.respond)(&outcome));
+        let (Insert::Created(invoice) | Insert::Existing(invoice)) = &outcome;
+        let result = write_tx!(self, |c| {
+            sqlx::query(
+                "INSERT INTO invoices (id, business_id, customer_id, external_id, currency, due_date, total, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(&invoice.id)
+            .bind(&invoice.business_id)
+            .bind(&invoice.customer_id)
+            .bind(&invoice.external_id)
+            .bind(&invoice.currency)
+            .bind(&invoice.due_date)
+            .bind(invoice.total)
+            .bind(invoice.created_at)
+            .execute(&mut *c)
+            .await?;
+            for (position, line) in invoice.line_items.iter().enumerate() {
                 sqlx::query(
-                    "INSERT INTO invoices (id, business_id, customer_id, external_id, currency, due_date, total, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    "INSERT INTO invoice_line_items (invoice_id, position, description, quantity, unit_amount, amount) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
                 )
                 .bind(&invoice.id)
-                .bind(&invoice.business_id)
-                .bind(&invoice.customer_id)
-                .bind(&invoice.external_id)
-                .bind(&invoice.currency)
-                .bind(&invoice.due_date)
-                .bind(invoice.total)
-                .bind(invoice.created_at)
-                .execute(&mut *tx)
+                .bind(position as i64)
+                .bind(&line.description)
+                .bind(line.quantity)
+                .bind(line.unit_amount)
+                .bind(line.amount)
+                .execute(&mut *c)
                 .await?;
-                for (position, line) in invoice.line_items.iter().enumerate() {
-                    sqlx::query(
-                        "INSERT INTO invoice_line_items (invoice_id, position, description, quantity, unit_amount, amount) \
-                         VALUES ($1, $2, $3, $4, $5, $6)",
-                    )
-                    .bind(&invoice.id)
-                    .bind(position as i64)
-                    .bind(&line.description)
-                    .bind(line.quantity)
-                    .bind(line.unit_amount)
-                    .bind(line.amount)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                tx.commit().await
             }
-            .await
+            if let (Some(done), Some(stored)) = (&completion, &committed) {
+                complete_claim!(c, done.claim, stored);
+            }
+            Ok(())
         });
         match result {
-            Ok(()) => Ok(Insert::Created(invoice)),
+            Ok(()) => Ok(Created { outcome, committed }),
             // Lost a race with a concurrent create of the same external_id.
-            Err(e) if is_unique_violation(&e) => {
+            Err(DbError::Query(e)) if is_unique_violation(&e) => {
                 match self.invoice_by_external_id(business_id, &new).await? {
-                    Some(existing) => Ok(Insert::Existing(existing)),
+                    Some(existing) => Ok(Created {
+                        outcome: Insert::Existing(existing),
+                        committed: None,
+                    }),
                     None => Err(DbError::Query(e)),
                 }
             }
-            Err(e) => Err(DbError::Query(e)),
+            Err(e) => Err(e),
         }
     }
 

@@ -56,9 +56,14 @@ pub async fn start(config: ServeConfig) -> TestServer {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(backstop_app::serve(listener, app.router, async move {
-        let _ = rx.await;
-    }));
+    let task = tokio::spawn(backstop_app::serve(
+        listener,
+        app.router,
+        &config,
+        async move {
+            let _ = rx.await;
+        },
+    ));
     let openapi: Value = reqwest::get(format!("{base}/openapi.json"))
         .await
         .unwrap()

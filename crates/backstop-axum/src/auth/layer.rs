@@ -80,7 +80,7 @@ impl Authenticator {
         match self.store.is_suspended(&principal).await {
             Ok(false) => Ok(Some(principal)),
             Ok(true) => {
-                tracing::info!(principal = principal.id(), "suspended account refused");
+                tracing::debug!(principal = principal.id(), "suspended account refused");
                 Err(ApiError::new(Code::SUSPENDED_ACCOUNT))
             }
             Err(e) => Err(store_down(e)),
@@ -96,7 +96,7 @@ impl Authenticator {
                 JwtError::Expired => "expired",
                 _ => "invalid",
             };
-            tracing::info!(reason, error = %e, "bearer token refused");
+            tracing::debug!(reason, error = %e, "bearer token refused");
             let error = ApiError::new(Code::INVALID_TOKEN);
             if matches!(e, JwtError::Expired) {
                 error.with_message("The access token has expired")
@@ -108,7 +108,7 @@ impl Authenticator {
 
     async fn api_key(&self, value: &str) -> Result<Principal, ApiError> {
         let key = ApiKey::parse(value).map_err(|e| {
-            tracing::info!(reason = %e, "malformed API key refused");
+            tracing::debug!(reason = %e, "malformed API key refused");
             ApiError::new(Code::INVALID_API_KEY)
         })?;
         let stored = self
@@ -119,19 +119,19 @@ impl Authenticator {
         let Some(stored) = stored else {
             // Same work as a found key, so timing does not tell unknown prefixes apart.
             let _ = key.verify(&KeyHash([0; 32]));
-            tracing::info!(prefix = key.prefix(), "unknown API key refused");
+            tracing::debug!(prefix = key.prefix(), "unknown API key refused");
             return Err(ApiError::new(Code::INVALID_API_KEY));
         };
         if !key.verify(&stored.hash) {
-            tracing::info!(prefix = key.prefix(), "API key with a wrong secret refused");
+            tracing::debug!(prefix = key.prefix(), "API key with a wrong secret refused");
             return Err(ApiError::new(Code::INVALID_API_KEY));
         }
         if stored.status == KeyStatus::Revoked {
-            tracing::info!(prefix = key.prefix(), "revoked API key refused");
+            tracing::debug!(prefix = key.prefix(), "revoked API key refused");
             return Err(ApiError::new(Code::REVOKED_API_KEY));
         }
         if stored.expires_at.is_some_and(|at| at <= SystemTime::now()) {
-            tracing::info!(prefix = key.prefix(), "expired API key refused");
+            tracing::debug!(prefix = key.prefix(), "expired API key refused");
             return Err(ApiError::new(Code::EXPIRED_API_KEY));
         }
         Ok(stored.principal.with_kind(PrincipalKind::ApiKey))
@@ -139,7 +139,7 @@ impl Authenticator {
 }
 
 fn store_down(e: super::store::StoreError) -> ApiError {
-    tracing::warn!(error = %e, "credential store unavailable");
+    tracing::debug!(error = %e, "credential store unavailable");
     ApiError::unavailable(Duration::from_secs(1)).with_source(e)
 }
 

@@ -115,6 +115,7 @@ impl Finish {
             self.route(),
             principal,
             self.start,
+            self.shared.log_budget.as_ref(),
         );
         let at = time::OffsetDateTime::now_utc();
         let body = encode_body_with(|buf| {
@@ -183,6 +184,7 @@ impl Finish {
             self.route(),
             principal,
             self.start,
+            self.shared.log_budget.as_ref(),
         );
         if let Some(sink) = &self.shared.sink
             && self.records(error.code())

@@ -1,6 +1,8 @@
 //! Each error logged once, structured (CONTRACT.md §4).
 
 use std::fmt::Write as _;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::Instant;
 
 use axum::http::{Method, StatusCode};
@@ -45,8 +47,75 @@ impl<'a> From<&'a ApiError> for Logged<'a> {
     }
 }
 
+/// At most `per_second` error lines a second for each of 4xx and 5xx: a flood of failing requests
+/// (bad credentials, a scanner, an outage) must not flood the log or stall the server writing it
+/// (docs/CONTRACT.md §12). Lines beyond the budget are counted, and the next line logged says how
+/// many were left out (`suppressed`).
+#[derive(Debug)]
+pub(crate) struct LogBudget {
+    per_second: u32,
+    client: Window,
+    server: Window,
+}
+
+#[derive(Debug, Default)]
+struct Window {
+    second: AtomicU64,
+    used: AtomicU32,
+    suppressed: AtomicU64,
+}
+
+impl Window {
+    /// `Some(lines left out since the last one logged)` if this line may be logged.
+    fn admit(&self, now: u64, per_second: u32) -> Option<u64> {
+        let second = self.second.load(Ordering::Relaxed);
+        if second != now
+            && self
+                .second
+                .compare_exchange(second, now, Ordering::AcqRel, Ordering::Relaxed)
+                .is_ok()
+        {
+            self.used.store(0, Ordering::Relaxed);
+        }
+        if self.used.fetch_add(1, Ordering::Relaxed) < per_second {
+            Some(self.suppressed.swap(0, Ordering::Relaxed))
+        } else {
+            self.suppressed.fetch_add(1, Ordering::Relaxed);
+            None
+        }
+    }
+}
+
+impl LogBudget {
+    /// The default: 200 lines a second for 4xx, and as many for 5xx.
+    pub(crate) const DEFAULT_PER_SECOND: u32 = 200;
+
+    pub(crate) fn new(per_second: u32) -> Self {
+        LogBudget {
+            per_second,
+            client: Window::default(),
+            server: Window::default(),
+        }
+    }
+
+    pub(crate) fn per_second(&self) -> u32 {
+        self.per_second
+    }
+
+    fn admit(&self, status: StatusCode) -> Option<u64> {
+        static EPOCH: OnceLock<Instant> = OnceLock::new();
+        let now = EPOCH.get_or_init(Instant::now).elapsed().as_secs();
+        let window = if status.is_server_error() {
+            &self.server
+        } else {
+            &self.client
+        };
+        window.admit(now, self.per_second)
+    }
+}
+
 /// Logs one error: 5xx at error level with the source chain; 404 and 405 (scanner noise) at info;
-/// other 4xx at warn.
+/// other 4xx at warn; within `budget` when there is one.
 pub(crate) fn log_error(
     logged: Logged<'_>,
     status: StatusCode,
@@ -54,7 +123,15 @@ pub(crate) fn log_error(
     route: &str,
     principal: Option<&str>,
     start: Option<Instant>,
+    budget: Option<&LogBudget>,
 ) {
+    let suppressed = match budget {
+        None => 0,
+        Some(budget) => match budget.admit(status) {
+            Some(suppressed) => suppressed,
+            None => return,
+        },
+    };
     let Logged {
         request_id,
         code,
@@ -74,6 +151,7 @@ pub(crate) fn log_error(
             latency_ms = latency_ms(),
             principal,
             source = source.as_str(),
+            suppressed,
             "request failed"
         );
     } else if status == StatusCode::NOT_FOUND || status == StatusCode::METHOD_NOT_ALLOWED {
@@ -85,6 +163,7 @@ pub(crate) fn log_error(
             code,
             latency_ms = latency_ms(),
             principal,
+            suppressed,
             "request rejected"
         );
     } else {
@@ -96,7 +175,23 @@ pub(crate) fn log_error(
             code,
             latency_ms = latency_ms(),
             principal,
+            suppressed,
             "request rejected"
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_budget_admits_so_many_lines_a_second_and_counts_the_rest() {
+        let window = Window::default();
+        let admitted = (0..10).filter(|_| window.admit(7, 3).is_some()).count();
+        assert_eq!(admitted, 3);
+        // The next second: admitted again, and told how many were left out.
+        assert_eq!(window.admit(8, 3), Some(7));
+        assert_eq!(window.admit(8, 3), Some(0));
     }
 }

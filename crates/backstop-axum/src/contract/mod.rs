@@ -16,6 +16,7 @@ use tower::Layer;
 
 use crate::sink::{ErrorSink, MemoryErrorSink};
 
+use log::LogBudget;
 pub use panic::PanicToEnvelope;
 pub(crate) use service::X_REQUEST_ID;
 pub use service::{ContractService, ResponseFuture};
@@ -80,6 +81,8 @@ pub(crate) struct Shared {
     pub(crate) error_extension: bool,
     /// Whether 404s for paths no route matched are recorded in the sink.
     pub(crate) record_unmatched: bool,
+    /// How many error lines a second may be logged (`None`: all).
+    pub(crate) log_budget: Option<LogBudget>,
 }
 
 /// axum's default extractor body limit (`axum_core::extract::DefaultBodyLimit`'s 2 MB).
@@ -110,6 +113,7 @@ impl Contract {
                 extractor_limit: extractor_limit(Self::DEFAULT_BODY_LIMIT),
                 error_extension: false,
                 record_unmatched: false,
+                log_budget: Some(LogBudget::new(LogBudget::DEFAULT_PER_SECOND)),
             }),
             body_limit: Self::DEFAULT_BODY_LIMIT,
         }
@@ -129,6 +133,10 @@ impl Contract {
                 extractor_limit: s.extractor_limit,
                 error_extension: s.error_extension,
                 record_unmatched: s.record_unmatched,
+                log_budget: s
+                    .log_budget
+                    .as_ref()
+                    .map(|b| LogBudget::new(b.per_second())),
             });
         }
         Arc::get_mut(&mut self.shared).expect("just made unique")
@@ -205,6 +213,15 @@ impl Contract {
     /// them fast would evict the records of real failures. Turn this on to keep them anyway.
     pub fn record_unmatched(mut self, on: bool) -> Self {
         self.shared_mut().record_unmatched = on;
+        self
+    }
+
+    /// At most `lines` error log lines a second for 4xx, and as many for 5xx (default 200); lines
+    /// beyond are counted and the next line logged carries the count as `suppressed`. `None` logs
+    /// every error. A flood of failing requests (bad credentials, a scanner, an outage) then costs
+    /// a bounded amount of log, and of time writing it.
+    pub fn log_budget(mut self, lines: Option<u32>) -> Self {
+        self.shared_mut().log_budget = lines.map(LogBudget::new);
         self
     }
 

@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 
 use tower::{Layer, Service};
 
+use super::claim::{CompletedByApplication, IdempotencyClaim};
 use super::key::{InvalidKey, parse_idempotency_key};
 use super::store::{Begin, ClaimToken, Fingerprint, IdempotencyStore, StoredResponse};
 use crate::Error;
@@ -250,12 +251,17 @@ async fn prepare(config: &Config, req: Request) -> Result<Prepared, ApiError> {
         .begin(&store_key, fingerprint, config.lease)
         .await
         .map_err(|e| {
-            tracing::warn!(error = %e, "idempotency store unavailable; refusing keyed request");
+            tracing::debug!(error = %e, "idempotency store unavailable; refusing keyed request");
             ApiError::unavailable(Duration::from_secs(1)).with_source(e)
         })?;
     match begin {
         Begin::Claimed(token) => {
-            let req = Request::from_parts(parts, Body::from(body));
+            let mut req = Request::from_parts(parts, Body::from(body));
+            req.extensions_mut().insert(IdempotencyClaim::new(
+                Arc::from(store_key.as_str()),
+                token,
+                config.retention,
+            ));
             Ok(Prepared::Run(
                 req,
                 ClaimGuard {
@@ -299,7 +305,16 @@ fn replay(stored: StoredResponse) -> Response {
 }
 
 /// Stores a final response, or releases the claim for 5xx/429 and unstorable responses.
-async fn finish(config: &Config, guard: ClaimGuard, response: Response) -> Response {
+async fn finish(config: &Config, mut guard: ClaimGuard, response: Response) -> Response {
+    if response
+        .extensions()
+        .get::<CompletedByApplication>()
+        .is_some()
+    {
+        // Completed in the application's own transaction: nothing to store or release.
+        guard.token = None;
+        return response;
+    }
     let status = response.status();
     if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
         guard.release().await;

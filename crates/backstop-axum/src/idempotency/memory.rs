@@ -11,12 +11,28 @@ use tokio::time::Instant;
 use super::store::{Begin, ClaimToken, Fingerprint, IdempotencyStore, StoreError, StoredResponse};
 
 /// In-process store: a map behind a mutex, plus a min-heap of expiry times so expired entries
-/// are dropped on every claim in O(log n) each (never a scan of the whole map). Memory is bounded
-/// by the keys used within the retention times the response-size cap. Uses tokio's clock (tests
-/// can pause it).
-#[derive(Debug, Default)]
+/// are dropped on every claim in O(log n) each (never a scan of the whole map). Uses tokio's clock
+/// (tests can pause it).
+///
+/// At most [`max_entries`](Self::max_entries) entries (default 20,000: about 20 MB with 1 KB
+/// responses). A new claim in a full store first evicts the completed responses closest to their
+/// expiry (a repeat of an evicted key then runs again: the store says so at `WARN`); in-flight
+/// claims are never evicted, and a store full of them refuses new claims (503). Crash-safe,
+/// unbounded-by-memory exactly-once needs the key in the application's database (see
+/// [`IdempotencyClaim`](super::IdempotencyClaim)).
+#[derive(Debug)]
 pub struct MemoryIdempotencyStore {
     inner: Mutex<Inner>,
+    max_entries: usize,
+}
+
+impl Default for MemoryIdempotencyStore {
+    fn default() -> Self {
+        MemoryIdempotencyStore {
+            inner: Mutex::default(),
+            max_entries: Self::DEFAULT_MAX_ENTRIES,
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -60,10 +76,53 @@ enum State {
     Done(StoredResponse),
 }
 
+impl Inner {
+    /// Evicts completed entries nearest their expiry until fewer than `max` remain; `false` if
+    /// in-flight claims alone fill the store. Bounded: looks at most at 64 heap items per call.
+    fn make_room(&mut self, max: usize) -> bool {
+        let mut kept = Vec::new();
+        let mut evicted = 0usize;
+        for _ in 0..64 {
+            if self.entries.len() < max {
+                break;
+            }
+            let Some(Reverse((until, key))) = self.expiries.pop() else {
+                break;
+            };
+            match self.entries.get(&key) {
+                Some(e) if e.until == until && matches!(e.state, State::Done(_)) => {
+                    self.entries.remove(&key);
+                    evicted += 1;
+                }
+                Some(e) if e.until == until => kept.push(Reverse((until, key))),
+                _ => {} // a stale heap item
+            }
+        }
+        self.expiries.extend(kept);
+        if evicted > 0 {
+            tracing::warn!(
+                evicted,
+                max_entries = max,
+                "idempotency store full: completed responses evicted before their retention"
+            );
+        }
+        self.entries.len() < max
+    }
+}
+
 impl MemoryIdempotencyStore {
+    /// The default cap on entries.
+    pub const DEFAULT_MAX_ENTRIES: usize = 20_000;
+
     /// An empty store.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// At most `max` entries (see the type's docs).
+    pub fn max_entries(mut self, max: usize) -> Self {
+        self.max_entries = max.max(1);
+        self
     }
 
     /// The number of entries (claims and responses, including expired ones not yet swept).
@@ -105,20 +164,28 @@ impl IdempotencyStore for MemoryIdempotencyStore {
         let now = Instant::now();
         let mut inner = self.lock();
         inner.sweep(now);
-        let outcome = match inner.entries.get(key) {
-            Some(e) if e.until > now => {
-                if e.fingerprint != fingerprint {
-                    Begin::Mismatch
-                } else {
-                    match &e.state {
-                        State::InFlight(_) => Begin::InFlight {
-                            lease_left: e.until - now,
-                        },
-                        State::Done(r) => Begin::Completed(r.clone()),
-                    }
+        let found = match inner.entries.get(key) {
+            Some(e) if e.until > now => Some(if e.fingerprint != fingerprint {
+                Begin::Mismatch
+            } else {
+                match &e.state {
+                    State::InFlight(_) => Begin::InFlight {
+                        lease_left: e.until - now,
+                    },
+                    State::Done(r) => Begin::Completed(r.clone()),
                 }
-            }
-            _ => {
+            }),
+            _ => None,
+        };
+        if found.is_none() && !inner.entries.contains_key(key) && !inner.make_room(self.max_entries)
+        {
+            return Box::pin(std::future::ready(Err(StoreError(
+                "the idempotency store is full of requests in flight".into(),
+            ))));
+        }
+        let outcome = match found {
+            Some(outcome) => outcome,
+            None => {
                 let token = ClaimToken::random();
                 inner.set(
                     key,
@@ -174,6 +241,46 @@ impl IdempotencyStore for MemoryIdempotencyStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn done() -> StoredResponse {
+        StoredResponse {
+            status: axum::http::StatusCode::CREATED,
+            headers: Vec::new(),
+            body: bytes::Bytes::from_static(b"ok"),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_full_store_evicts_completed_responses_first_and_never_claims_in_flight() {
+        let store = MemoryIdempotencyStore::new().max_entries(3);
+        let fp = Fingerprint([1; 32]);
+        let lease = Duration::from_secs(30);
+        let Ok(Begin::Claimed(t)) = store.begin("done", fp, lease).await else {
+            panic!("claimed");
+        };
+        store
+            .complete("done", t, &done(), Duration::from_secs(60))
+            .await
+            .unwrap();
+        store.insert_claim("a", fp, lease);
+        store.insert_claim("b", fp, lease);
+        // Full: the completed response goes, the claims stay.
+        assert!(matches!(
+            store.begin("c", fp, lease).await,
+            Ok(Begin::Claimed(_))
+        ));
+        assert_eq!(store.len(), 3);
+        assert!(matches!(
+            store.begin("a", fp, lease).await,
+            Ok(Begin::InFlight { .. })
+        ));
+        // Full of claims in flight: refused, nothing evicted.
+        assert!(store.begin("d", fp, lease).await.is_err());
+        assert!(matches!(
+            store.begin("b", fp, lease).await,
+            Ok(Begin::InFlight { .. })
+        ));
+    }
 
     #[tokio::test(start_paused = true)]
     async fn expired_entries_are_dropped_without_a_scan() {

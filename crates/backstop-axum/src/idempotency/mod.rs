@@ -8,6 +8,10 @@
 //! - the first request claims the key with a lease (30 s by default), runs, and its final response
 //!   (status, the headers that matter, body up to a size cap) is stored for the retention (24 h by
 //!   default) and replayed to repeats with `Idempotent-Replayed: true`;
+//! - while it runs, the request carries its [`IdempotencyClaim`]: an application whose side effect
+//!   is a database write completes the claim in that write's own transaction, which makes
+//!   exactly-once survive crashes and restarts (docs/CONTRACT.md §9.4); with the memory or Redis
+//!   store alone, a crash between the side effect and storing the response can run a re-send again;
 //! - a repeat while the first is still in flight gets 409 `IDEMPOTENCY_KEY_IN_USE` (retryable, with
 //!   `Retry-After`);
 //! - the same key with another method, path (with query) or body gets 422
@@ -22,6 +26,7 @@
 //! - a request body larger than the cap gets 413 `PAYLOAD_TOO_LARGE`; a malformed or over-long key
 //!   gets 400 `INVALID_REQUEST`.
 
+mod claim;
 mod key;
 mod layer;
 mod memory;
@@ -29,6 +34,7 @@ mod memory;
 mod redis;
 mod store;
 
+pub use claim::IdempotencyClaim;
 pub use key::{InvalidKey, MAX_KEY_LEN, parse_idempotency_key};
 pub use layer::{IdempotencyLayer, IdempotencyService, store_key};
 pub use memory::MemoryIdempotencyStore;

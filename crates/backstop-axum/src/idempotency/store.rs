@@ -108,12 +108,22 @@ impl fmt::Debug for StoredResponse {
     }
 }
 
+/// The first byte of a versioned encoding. A legacy (unversioned) record starts with the status
+/// as a big-endian `u16`, whose first byte is at most `0x02`.
+const MAGIC: u8 = 0xB5;
+/// The current encoding version.
+const VERSION: u8 = 1;
+
 impl StoredResponse {
-    /// A compact binary encoding: `u16` status, `u16` header count, each header as `u16` name
+    /// A compact binary encoding, versioned so that stores full of records survive an upgrade:
+    /// `0xB5`, version `1`, then `u16` status, `u16` header count, each header as `u16` name
     /// length, name, `u32` value length, value; then the body. (Hand-written: a few lines, no
-    /// base64 blow-up of bodies as JSON would need.)
+    /// base64 blow-up of bodies as JSON would need.) [`decode`](Self::decode) also reads the
+    /// unversioned layout of earlier releases (the same without the two leading bytes).
     pub fn encode(&self) -> Bytes {
-        let mut out = BytesMut::with_capacity(self.body.len() + 64);
+        let mut out = BytesMut::with_capacity(self.body.len() + 66);
+        out.put_u8(MAGIC);
+        out.put_u8(VERSION);
         out.put_u16(self.status.as_u16());
         out.put_u16(self.headers.len() as u16);
         for (name, value) in &self.headers {
@@ -126,8 +136,23 @@ impl StoredResponse {
         out.freeze()
     }
 
-    /// Decodes [`encode`](Self::encode)'s output; `None` if it is corrupt.
+    /// Decodes [`encode`](Self::encode)'s output (any version this release knows); `None` if it
+    /// is corrupt or from a newer release.
     pub fn decode(mut b: Bytes) -> Option<Self> {
+        match b.first() {
+            Some(&MAGIC) => {
+                if b.get(1) != Some(&VERSION) {
+                    return None;
+                }
+                b.advance(2);
+                Self::decode_v1(b)
+            }
+            Some(_) => Self::decode_v1(b),
+            None => None,
+        }
+    }
+
+    fn decode_v1(mut b: Bytes) -> Option<Self> {
         if b.remaining() < 4 {
             return None;
         }
@@ -180,7 +205,14 @@ mod tests {
         };
         assert_eq!(StoredResponse::decode(r.encode()), Some(r.clone()));
         assert_eq!(StoredResponse::decode(Bytes::from_static(b"\x00")), None);
-        let truncated = r.encode().slice(..10);
+        let truncated = r.encode().slice(..12);
         assert_eq!(StoredResponse::decode(truncated), None);
+        // A record written by an earlier release (no version bytes) still decodes.
+        let legacy = r.encode().slice(2..);
+        assert_eq!(StoredResponse::decode(legacy), Some(r.clone()));
+        // A record from a newer release is not misread.
+        let mut newer = r.encode().to_vec();
+        newer[1] = 2;
+        assert_eq!(StoredResponse::decode(Bytes::from(newer)), None);
     }
 }

@@ -14,7 +14,7 @@ use futures_util::future::BoxFuture;
 use tower::{Layer, Service};
 
 use super::client_ip::{client_ip, limited_address};
-use super::policy::{Named, Policies};
+use super::policy::{Named, Policies, Quota};
 use super::store::{Decision, LimitKey, RateLimitStore};
 use crate::Error;
 use crate::auth::Principal;
@@ -49,6 +49,7 @@ struct Settings {
     policies: Policies,
     trusted_hops: usize,
     fail_mode: FailMode,
+    by_address: bool,
 }
 
 impl fmt::Debug for RateLimitLayer {
@@ -76,10 +77,27 @@ impl RateLimitLayer {
                     policies,
                     trusted_hops: 0,
                     fail_mode: FailMode::Open,
+                    by_address: false,
                 },
                 outage: OutageLog::default(),
             }),
         }
+    }
+
+    /// Limits every request by its client address alone, principal or not, with one quota (policy
+    /// name `"address"`): the per-address limit that goes *outside* the
+    /// [`AuthLayer`](crate::auth::AuthLayer), so a flood of bad credentials from one address is
+    /// refused with 429 before any authentication work (docs/CONTRACT.md §6, §10.4). Give it a
+    /// store of its own (its keys would otherwise mix with the per-principal layer's anonymous
+    /// ones) and a quota above any one principal's. It writes its `RateLimit` fields only on
+    /// responses that carry none (its own 429s, and answers that stopped before the per-principal
+    /// layer), so clients see their principal's quota.
+    pub fn per_address(store: Arc<dyn RateLimitStore>, quota: Quota) -> Self {
+        let mut layer = Self::from_arc(store, Policies::single("address", quota));
+        if let Some(shared) = Arc::get_mut(&mut layer.shared) {
+            shared.settings.by_address = true;
+        }
+        layer
     }
 
     fn configure(mut self, f: impl FnOnce(&mut Settings)) -> Self {
@@ -146,7 +164,12 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let shared = self.shared.clone();
         Box::pin(async move {
-            let (key, policy) = match req.extensions().get::<Principal>() {
+            let principal = if shared.settings.by_address {
+                None
+            } else {
+                req.extensions().get::<Principal>()
+            };
+            let (key, policy) = match principal {
                 Some(p) => (
                     LimitKey::Principal(p.id_arc().clone()),
                     shared.settings.policies.named_for_tier(p.tier()),
@@ -174,7 +197,7 @@ where
                     let mut response = if decision.allowed {
                         inner.call(req).await?
                     } else {
-                        tracing::info!(key = %key, policy = &*policy.name, "rate limit exceeded");
+                        tracing::debug!(key = %key, policy = &*policy.name, "rate limit exceeded");
                         Error(
                             ApiError::rate_limited(
                                 decision.retry_after.max(Duration::from_secs(1)),
@@ -184,7 +207,9 @@ where
                         )
                         .into_response()
                     };
-                    set_headers(response.headers_mut(), policy, &decision);
+                    if !(shared.settings.by_address && response.headers().contains_key(RATELIMIT)) {
+                        set_headers(response.headers_mut(), policy, &decision);
+                    }
                     Ok(response)
                 }
                 Err(e) => {

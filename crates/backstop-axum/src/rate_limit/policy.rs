@@ -96,6 +96,16 @@ impl Policies {
         }
     }
 
+    /// One quota named `name` for every caller.
+    pub(crate) fn single(name: &str, quota: Quota) -> Self {
+        let named = Named::new(name, quota);
+        Policies {
+            default: named.clone(),
+            anonymous: named,
+            tiers: HashMap::new(),
+        }
+    }
+
     /// Principals of `tier` get `quota` (policy name = the tier name).
     pub fn tier(mut self, tier: &str, quota: Quota) -> Self {
         self.tiers.insert(tier.to_owned(), Named::new(tier, quota));

@@ -2,13 +2,14 @@
 //! made the request.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
 use backstop_axum::{BoxFuture, ErrorRecord, ErrorSink, MemoryErrorSink};
 use time::OffsetDateTime;
 use tokio::sync::mpsc;
 
-use super::{Db, DbError, now_millis, on_pool, on_write_pool};
+use super::{Db, DbError, now_millis, on_pool, write_tx};
 
 /// How long error records are kept.
 pub const RETENTION: Duration = Duration::from_secs(30 * 24 * 60 * 60);
@@ -16,6 +17,12 @@ pub const RETENTION: Duration = Duration::from_secs(30 * 24 * 60 * 60);
 const PURGE_EVERY: Duration = Duration::from_secs(60 * 60);
 /// Records waiting to be written; beyond it new records are dropped (and counted in the log).
 const QUEUE: usize = 4096;
+/// The most records written per second: a flood of failing requests cannot fill the disk.
+const WRITE_BUDGET_PER_SECOND: u32 = 200;
+/// The most records written in one transaction.
+const BATCH: usize = 256;
+/// How often dropped records are reported in the log.
+const REPORT_EVERY: Duration = Duration::from_secs(10);
 
 /// A stored error record as read back.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -66,11 +73,41 @@ impl ErrorRecordRow {
 ///
 /// `record` never blocks the response: the record goes into a recent-records memory cache (so a
 /// lookup right after the error finds it) and onto a bounded queue that a background task writes to
-/// the database. Another task purges records older than 30 days every hour.
+/// the database in batches. Another task purges records older than 30 days every hour.
+///
+/// Records are for the principal that made the request to look up (docs/CONTRACT.md §12), so an
+/// error without a principal (bad credentials, say) is logged but not stored: nobody could ever
+/// read it back, and a flood of them would cost a write each. At most
+/// [`WRITE_BUDGET_PER_SECOND`] records a second are stored; records beyond the budget or the queue
+/// are dropped and counted, and the count is logged every 10 s.
 pub struct DbErrorSink {
     db: Db,
     recent: MemoryErrorSink,
     queue: mpsc::Sender<ErrorRecord>,
+    budget: WriteBudget,
+    dropped: Arc<AtomicU64>,
+}
+
+/// A per-second allowance of records.
+#[derive(Debug, Default)]
+struct WriteBudget {
+    second: AtomicU64,
+    used: AtomicU32,
+}
+
+impl WriteBudget {
+    fn take(&self, now_second: u64) -> bool {
+        let second = self.second.load(Ordering::Relaxed);
+        if second != now_second
+            && self
+                .second
+                .compare_exchange(second, now_second, Ordering::AcqRel, Ordering::Relaxed)
+                .is_ok()
+        {
+            self.used.store(0, Ordering::Relaxed);
+        }
+        self.used.fetch_add(1, Ordering::Relaxed) < WRITE_BUDGET_PER_SECOND
+    }
 }
 
 impl std::fmt::Debug for DbErrorSink {
@@ -83,11 +120,30 @@ impl DbErrorSink {
     /// Starts the writer and purge tasks (needs a Tokio runtime).
     pub fn start(db: Db) -> Arc<Self> {
         let (queue, mut rx) = mpsc::channel::<ErrorRecord>(QUEUE);
+        let dropped = Arc::new(AtomicU64::new(0));
         let writer_db = db.clone();
+        let writer_dropped = dropped.clone();
         tokio::spawn(async move {
-            while let Some(record) = rx.recv().await {
-                if let Err(e) = writer_db.insert_error_record(&record).await {
-                    tracing::warn!(error = %e, request_id = %record.request_id, "error record not stored");
+            let mut batch = Vec::with_capacity(BATCH);
+            while rx.recv_many(&mut batch, BATCH).await > 0 {
+                if let Err(e) = writer_db.insert_error_records(&batch).await {
+                    writer_dropped.fetch_add(batch.len() as u64, Ordering::Relaxed);
+                    tracing::debug!(error = %e, records = batch.len(), "error records not stored");
+                }
+                batch.clear();
+            }
+        });
+        let report_dropped = dropped.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(REPORT_EVERY);
+            loop {
+                tick.tick().await;
+                let n = report_dropped.swap(0, Ordering::Relaxed);
+                if n > 0 {
+                    tracing::warn!(
+                        dropped = n,
+                        "error records not stored in the last 10 s (write budget, full queue or a failing database)"
+                    );
                 }
             }
         });
@@ -107,15 +163,32 @@ impl DbErrorSink {
             db,
             recent: MemoryErrorSink::new(1024).with_retention(RETENTION),
             queue,
+            budget: WriteBudget::default(),
+            dropped,
         })
+    }
+}
+
+impl DbErrorSink {
+    fn db_epoch_second(&self) -> u64 {
+        static EPOCH: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+        EPOCH
+            .get_or_init(std::time::Instant::now)
+            .elapsed()
+            .as_secs()
     }
 }
 
 impl ErrorSink for DbErrorSink {
     fn record(&self, record: ErrorRecord) {
+        if record.principal.is_none() {
+            // Nobody could look it up (see the type's docs); the log has it.
+            return;
+        }
         self.recent.record(record.clone());
-        if self.queue.try_send(record).is_err() {
-            tracing::warn!("error record queue full; record dropped from the database");
+        let second = self.db_epoch_second();
+        if !self.budget.take(second) || self.queue.try_send(record).is_err() {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }
 
@@ -136,34 +209,36 @@ impl ErrorSink for DbErrorSink {
 }
 
 impl Db {
-    /// Stores (or replaces, for a repeated request id) one error record.
-    pub async fn insert_error_record(&self, r: &ErrorRecord) -> Result<(), DbError> {
-        let details = r
-            .details
-            .as_ref()
-            .and_then(|d| serde_json::to_string(d).ok());
-        let created_at = (r.timestamp.unix_timestamp_nanos() / 1_000_000) as i64;
-        on_write_pool!(self, |p| {
-            sqlx::query(
-                "INSERT INTO error_records (request_id, partner_id, method, route, status, code, message, details, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-                 ON CONFLICT (request_id) DO UPDATE SET partner_id = EXCLUDED.partner_id, method = EXCLUDED.method, \
-                 route = EXCLUDED.route, status = EXCLUDED.status, code = EXCLUDED.code, message = EXCLUDED.message, \
-                 details = EXCLUDED.details, created_at = EXCLUDED.created_at",
-            )
-            .bind(&r.request_id)
-            .bind(&r.principal)
-            .bind(&r.method)
-            .bind(&r.route)
-            .bind(i64::from(r.status))
-            .bind(&r.code)
-            .bind(&r.message)
-            .bind(details)
-            .bind(created_at)
-            .execute(p)
-            .await?;
-        });
-        Ok(())
+    /// Stores (or replaces, for a repeated request id) error records, in one transaction.
+    pub async fn insert_error_records(&self, records: &[ErrorRecord]) -> Result<(), DbError> {
+        write_tx!(self, |c| {
+            for r in records {
+                let details = r
+                    .details
+                    .as_ref()
+                    .and_then(|d| serde_json::to_string(d).ok());
+                let created_at = (r.timestamp.unix_timestamp_nanos() / 1_000_000) as i64;
+                sqlx::query(
+                    "INSERT INTO error_records (request_id, partner_id, method, route, status, code, message, details, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                     ON CONFLICT (request_id) DO UPDATE SET partner_id = EXCLUDED.partner_id, method = EXCLUDED.method, \
+                     route = EXCLUDED.route, status = EXCLUDED.status, code = EXCLUDED.code, message = EXCLUDED.message, \
+                     details = EXCLUDED.details, created_at = EXCLUDED.created_at",
+                )
+                .bind(&r.request_id)
+                .bind(&r.principal)
+                .bind(&r.method)
+                .bind(&r.route)
+                .bind(i64::from(r.status))
+                .bind(&r.code)
+                .bind(&r.message)
+                .bind(details)
+                .bind(created_at)
+                .execute(&mut *c)
+                .await?;
+            }
+            Ok(())
+        })
     }
 
     /// The record of `request_id`, if younger than `retention`.
@@ -188,12 +263,14 @@ impl Db {
     /// Deletes records older than `retention`; returns how many.
     pub async fn purge_error_records(&self, retention: Duration) -> Result<u64, DbError> {
         let before = now_millis() - retention.as_millis() as i64;
-        Ok(on_write_pool!(self, |p| {
-            sqlx::query("DELETE FROM error_records WHERE created_at < $1")
-                .bind(before)
-                .execute(p)
-                .await?
-                .rows_affected()
-        }))
+        write_tx!(self, |c| {
+            Ok(
+                sqlx::query("DELETE FROM error_records WHERE created_at < $1")
+                    .bind(before)
+                    .execute(&mut *c)
+                    .await?
+                    .rows_affected(),
+            )
+        })
     }
 }

@@ -1,0 +1,223 @@
+//! A full file system under a SQLite database (a small tmpfs this test mounts): while it is full,
+//! creates get 503 `SERVICE_UNAVAILABLE` with `Retry-After` and `/healthz` says the store is
+//! unhealthy; no create answers 201 without a resource that can be read back; once space returns,
+//! creates succeed again without a restart, and everything acknowledged survives a restart.
+//!
+//! Needs permission to mount a tmpfs (root, as in CI); without it the test says so and does nothing.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use common::*;
+use serde_json::{Value, json};
+
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    fn mount(dir: &Path, size: &str) -> Option<Tmpfs> {
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then(|| Tmpfs(dir.to_owned()))
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+/// Fills the file system holding `dir` with one file; returns its path.
+fn fill(dir: &Path) -> PathBuf {
+    use std::io::Write;
+    let path = dir.join("filler");
+    let mut f = std::fs::File::create(&path).unwrap();
+    let chunk = vec![0u8; 64 * 1024];
+    // Bounded: a tmpfs of a few MiB fills in well under 1,000 chunks.
+    for _ in 0..100_000 {
+        if f.write_all(&chunk).is_err() {
+            break;
+        }
+    }
+    let small = [0u8; 512];
+    for _ in 0..1_000 {
+        if f.write_all(&small).is_err() {
+            break;
+        }
+    }
+    let _ = f.flush();
+    path
+}
+
+async fn create_invoice(
+    srv: &TestServer,
+    token: &str,
+    biz: &str,
+    cus: &str,
+    n: usize,
+) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(srv.url(&format!("/v1/platform/businesses/{biz}/invoices/")))
+        .bearer_auth(token)
+        .header("idempotency-key", format!("inv-{n}"))
+        .json(&json!({
+            "customer_id": cus,
+            "currency": "GBP",
+            "due_date": "2026-12-31",
+            "line_items": [{"description": "x".repeat(400), "quantity": 1, "unit_amount": n}],
+        }))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn readable(srv: &TestServer, token: &str, biz: &str, id: &str) -> bool {
+    reqwest::Client::new()
+        .get(srv.url(&format!("/v1/platform/businesses/{biz}/invoices/{id}/")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        == 200
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn full_disk_never_acknowledges_a_lost_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(_tmpfs) = Tmpfs::mount(dir.path(), "6m") else {
+        eprintln!("skipping: cannot mount a tmpfs here (needs root)");
+        return;
+    };
+    let url = format!("sqlite://{}", dir.path().join("backstop.db").display());
+    let cfg = config(&url);
+    let srv = start(cfg.clone()).await;
+    let p = partner(&srv.db, "Acme").await;
+    let token = partner_token(&srv, &p).await;
+    let biz = create_business(&srv, &token, "b1").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let btoken = business_token(&srv, &token, &biz).await;
+    let cus = create_customer(&srv, &btoken, &biz).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let mut acknowledged: Vec<(usize, String)> = Vec::new();
+    let mut n = 0;
+    // Before: creates work.
+    for _ in 0..20 {
+        n += 1;
+        let r = create_invoice(&srv, &btoken, &biz, &cus, n).await;
+        assert_eq!(r.status(), 201);
+        let body: Value = r.json().await.unwrap();
+        acknowledged.push((n, body["id"].as_str().unwrap().to_owned()));
+    }
+
+    // Full: no create is acknowledged unless it is really there; refusals are 503 + Retry-After.
+    let filler = fill(dir.path());
+    let mut refused = 0;
+    for _ in 0..60 {
+        n += 1;
+        let r = create_invoice(&srv, &btoken, &biz, &cus, n).await;
+        let status = r.status().as_u16();
+        match status {
+            201 => {
+                let body: Value = r.json().await.unwrap();
+                let id = body["id"].as_str().unwrap().to_owned();
+                assert!(
+                    readable(&srv, &btoken, &biz, &id).await,
+                    "a 201 while full must be readable"
+                );
+                acknowledged.push((n, id));
+            }
+            503 => {
+                assert!(
+                    r.headers().contains_key("retry-after"),
+                    "503 carries Retry-After"
+                );
+                let body: Value = r.json().await.unwrap();
+                assert_eq!(body["error"]["code"], "SERVICE_UNAVAILABLE", "{body}");
+                refused += 1;
+            }
+            other => panic!(
+                "while the disk is full, a create got {other}: {}",
+                r.text().await.unwrap()
+            ),
+        }
+    }
+    assert!(refused > 0, "a full disk refuses writes");
+    let health = reqwest::get(srv.url("/healthz")).await.unwrap();
+    assert_eq!(
+        health.status(),
+        503,
+        "/healthz reports the store unhealthy while writes fail"
+    );
+    assert!(health.headers().contains_key("retry-after"));
+
+    // Space returns: writes succeed again without a restart.
+    std::fs::remove_file(&filler).unwrap();
+    let mut recovered = false;
+    for _ in 0..50 {
+        n += 1;
+        let r = create_invoice(&srv, &btoken, &biz, &cus, n).await;
+        if r.status() == 201 {
+            let body: Value = r.json().await.unwrap();
+            acknowledged.push((n, body["id"].as_str().unwrap().to_owned()));
+            recovered = true;
+        } else {
+            assert_eq!(r.status(), 503);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    assert!(recovered, "creates succeed again once space returns");
+    for _ in 0..20 {
+        let h = reqwest::get(srv.url("/healthz")).await.unwrap().status();
+        if h == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        reqwest::get(srv.url("/healthz")).await.unwrap().status(),
+        200
+    );
+    for (_, id) in &acknowledged {
+        assert!(
+            readable(&srv, &btoken, &biz, id).await,
+            "{id} acknowledged and readable"
+        );
+    }
+    // Every key answered before is replayed with the same invoice.
+    for (k, id) in acknowledged.iter().take(5) {
+        let r = create_invoice(&srv, &btoken, &biz, &cus, *k).await;
+        assert_eq!(r.status(), 201);
+        assert_eq!(r.headers()["idempotent-replayed"], "true");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["id"], id.as_str());
+    }
+    srv.stop().await;
+
+    // After a restart, every acknowledged invoice is still there.
+    let srv = start(cfg).await;
+    let mut missing = Vec::new();
+    for (_, id) in &acknowledged {
+        if !readable(&srv, &btoken, &biz, id).await {
+            missing.push(id.clone());
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "{} of {} acknowledged creates missing after restart",
+        missing.len(),
+        acknowledged.len()
+    );
+    srv.stop().await;
+}
