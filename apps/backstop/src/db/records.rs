@@ -260,6 +260,16 @@ impl Db {
         }))
     }
 
+    /// How many records are stored.
+    pub async fn count_error_records(&self) -> Result<i64, DbError> {
+        let (n,): (i64,) = on_pool!(self, |p| {
+            sqlx::query_as("SELECT COUNT(*) FROM error_records")
+                .fetch_one(p)
+                .await?
+        });
+        Ok(n)
+    }
+
     /// Deletes records older than `retention`; returns how many.
     pub async fn purge_error_records(&self, retention: Duration) -> Result<u64, DbError> {
         let before = now_millis() - retention.as_millis() as i64;

@@ -13,7 +13,27 @@ use base64::Engine;
 use serde_json::Value;
 use tokio::sync::oneshot;
 
+pub mod process;
+
 pub const SECRET: &str = "test-secret-test-secret-test-secret!";
+
+/// Something serving the API at a base URL: an in-process [`TestServer`] or a
+/// [`process::ServeProcess`].
+pub trait Served {
+    fn url(&self, path: &str) -> String;
+}
+
+impl Served for TestServer {
+    fn url(&self, path: &str) -> String {
+        TestServer::url(self, path)
+    }
+}
+
+impl Served for process::ServeProcess {
+    fn url(&self, path: &str) -> String {
+        process::ServeProcess::url(self, path)
+    }
+}
 
 /// A running server.
 pub struct TestServer {
@@ -189,7 +209,7 @@ pub fn basic(id: &str, key: &str) -> String {
     )
 }
 
-pub async fn partner_token(srv: &TestServer, p: &Partner) -> String {
+pub async fn partner_token(srv: &impl Served, p: &Partner) -> String {
     let r: Value = client()
         .post(srv.url("/v1/platform/oauth2/token/"))
         .header("authorization", basic(&p.id, &p.api_key))
@@ -205,7 +225,7 @@ pub async fn partner_token(srv: &TestServer, p: &Partner) -> String {
     r["access_token"].as_str().unwrap().to_owned()
 }
 
-pub async fn business_token(srv: &TestServer, partner_token: &str, business_id: &str) -> String {
+pub async fn business_token(srv: &impl Served, partner_token: &str, business_id: &str) -> String {
     let r: Value = client()
         .post(srv.url(&format!("/v1/platform/{business_id}/oauth2/token/")))
         .bearer_auth(partner_token)
@@ -220,7 +240,7 @@ pub async fn business_token(srv: &TestServer, partner_token: &str, business_id: 
     r["access_token"].as_str().unwrap().to_owned()
 }
 
-pub async fn create_business(srv: &TestServer, token: &str, external_id: &str) -> Value {
+pub async fn create_business(srv: &impl Served, token: &str, external_id: &str) -> Value {
     client()
         .post(srv.url("/v1/platform/businesses/"))
         .bearer_auth(token)
@@ -239,7 +259,7 @@ pub async fn create_business(srv: &TestServer, token: &str, external_id: &str) -
         .unwrap()
 }
 
-pub async fn create_customer(srv: &TestServer, token: &str, business_id: &str) -> Value {
+pub async fn create_customer(srv: &impl Served, token: &str, business_id: &str) -> Value {
     client()
         .post(srv.url(&format!("/v1/platform/businesses/{business_id}/customers/")))
         .bearer_auth(token)

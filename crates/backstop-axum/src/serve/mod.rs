@@ -61,7 +61,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tower::{Layer, ServiceExt};
 
-use self::io::WriteTimeout;
+use self::io::TimedIo;
 
 /// Serves a [`Router`] with timeouts, a connection cap and a bounded graceful shutdown. See the
 /// [module docs](self).
@@ -216,7 +216,11 @@ async fn serve_connection(
     watcher: hyper_util::server::graceful::Watcher,
 ) {
     let _ = stream.set_nodelay(true);
-    let io = TokioIo::new(WriteTimeout::new(stream, settings.write_timeout));
+    let io = TokioIo::new(TimedIo::new(
+        stream,
+        settings.header_read_timeout,
+        settings.write_timeout,
+    ));
     let service = axum::Extension(ConnectInfo(remote))
         .layer(router)
         .map_request(|req: axum::http::Request<Incoming>| req.map(Body::new));

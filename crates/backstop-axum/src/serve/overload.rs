@@ -41,11 +41,24 @@ pub(crate) fn overload_response(profile: Profile, retry_after: Duration) -> Vec<
     out
 }
 
-/// Writes `response`, closes the write side, and reads (and drops) what the client sent for a
-/// moment: closing a socket with unread input makes the kernel send a reset, which can destroy
-/// the response before the client reads it.
+/// Waits for the end of the request head (or 8 KiB, or the budget), writes `response`, closes the
+/// write side, and reads (and drops) what else the client sent for a moment. An HTTP client
+/// refuses a response that arrives before it has sent its request, and closing a socket with
+/// unread input makes the kernel send a reset, which can destroy the response before the client
+/// reads it.
 pub(crate) async fn answer(mut stream: TcpStream, response: Vec<u8>) {
     let _ = tokio::time::timeout(ANSWER_BUDGET, async move {
+        let mut head = [0u8; 8192];
+        let mut read = 0;
+        while read < head.len() {
+            match stream.read(&mut head[read..]).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => read += n,
+            }
+            if head[..read].windows(4).any(|w| w == b"\r\n\r\n") {
+                break;
+            }
+        }
         if stream.write_all(&response).await.is_err() {
             return;
         }
