@@ -1,4 +1,4 @@
-//! CONTRACT.md §4 idempotency: a repeat of a create while the first is still in flight gets 409
+//! docs/CONTRACT.md §9.3 idempotency: a repeat of a create while the first is still in flight gets 409
 //! `IDEMPOTENCY_KEY_IN_USE`, retryable with `Retry-After` (listed in the OpenAPI document); once the
 //! first has finished, repeats replay its response with `Idempotent-Replayed: true`.
 //!
