@@ -115,11 +115,51 @@ pub struct CreateLineItem {
     #[schema(required = true, schema_with = text_500)]
     description: Option<String>,
     /// How many (1 to 1,000,000).
+    #[serde(default, deserialize_with = "integer")]
     #[schema(value_type = i64, required = true, minimum = 1, maximum = 1_000_000)]
     quantity: Option<i64>,
     /// The price of one, in minor units (0 to 10^10).
+    #[serde(default, deserialize_with = "integer")]
     #[schema(value_type = i64, required = true, minimum = 0, maximum = 10_000_000_000_i64)]
     unit_amount: Option<i64>,
+}
+
+/// A JSON integer: a number with no fractional part, whether written `3` or `3.0` (JSON and JSON
+/// Schema do not tell them apart; serde's `i64` refuses `3.0`).
+fn integer<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    struct Integer;
+    impl<'de> serde::de::Visitor<'de> for Integer {
+        type Value = Option<i64>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an integer")
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<S: serde::Deserializer<'de>>(self, d: S) -> Result<Self::Value, S::Error> {
+            d.deserialize_any(self)
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            i64::try_from(v)
+                .map(Some)
+                .map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(v), &self))
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            // Within ±2^53 every integral f64 is exact; beyond, bounds checks reject it anyway.
+            if v.fract() == 0.0 && v.abs() <= 9_007_199_254_740_992.0 {
+                Ok(Some(v as i64))
+            } else {
+                Err(E::invalid_type(serde::de::Unexpected::Float(v), &self))
+            }
+        }
+    }
+    d.deserialize_option(Integer)
 }
 
 fn check_lines(

@@ -249,6 +249,14 @@ fn operation(
             for (name, expr) in link.parameters {
                 l = l.parameter(*name, *expr);
             }
+            if !link.body.is_empty() {
+                let body: serde_json::Map<String, Value> = link
+                    .body
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), Value::from(*v)))
+                    .collect();
+                l = l.request_body(Some(Value::Object(body)));
+            }
             r = r.link(link.name, l.build());
         }
         b = b.response(status, r.build());

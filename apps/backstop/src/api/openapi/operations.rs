@@ -113,6 +113,8 @@ pub struct Link {
     pub operation_id: &'static str,
     /// `(parameter, expression)` pairs.
     pub parameters: &'static [(&'static str, &'static str)],
+    /// `(body member, expression)` pairs merged into the target's request body.
+    pub body: &'static [(&'static str, &'static str)],
 }
 
 /// One documented operation.
@@ -150,36 +152,50 @@ const FROM_BUSINESS: &[Link] = &[
         name: "GetBusiness",
         operation_id: "get_business",
         parameters: BUSINESS_ID_FROM_BODY,
+        body: &[],
     },
     Link {
         name: "BusinessToken",
         operation_id: "create_business_token",
         parameters: BUSINESS_ID_FROM_BODY,
+        body: &[],
     },
     Link {
         name: "CreateCustomer",
         operation_id: "create_customer",
         parameters: BUSINESS_ID_FROM_BODY,
+        body: &[],
     },
     Link {
         name: "ListCustomers",
         operation_id: "list_customers",
         parameters: BUSINESS_ID_FROM_BODY,
+        body: &[],
     },
     Link {
         name: "ListInvoices",
         operation_id: "list_invoices",
         parameters: BUSINESS_ID_FROM_BODY,
+        body: &[],
     },
 ];
-const FROM_CUSTOMER: &[Link] = &[Link {
-    name: "GetCustomer",
-    operation_id: "get_customer",
-    parameters: &[
-        ("business_id", "$request.path.business_id"),
-        ("customer_id", "$response.body#/id"),
-    ],
-}];
+const FROM_CUSTOMER: &[Link] = &[
+    Link {
+        name: "GetCustomer",
+        operation_id: "get_customer",
+        parameters: &[
+            ("business_id", "$request.path.business_id"),
+            ("customer_id", "$response.body#/id"),
+        ],
+        body: &[],
+    },
+    Link {
+        name: "InvoiceTheCustomer",
+        operation_id: "create_invoice",
+        parameters: &[("business_id", "$request.path.business_id")],
+        body: &[("customer_id", "$response.body#/id")],
+    },
+];
 const FROM_INVOICE: &[Link] = &[Link {
     name: "GetInvoice",
     operation_id: "get_invoice",
@@ -187,6 +203,7 @@ const FROM_INVOICE: &[Link] = &[Link {
         ("business_id", "$request.path.business_id"),
         ("invoice_id", "$response.body#/id"),
     ],
+    body: &[],
 }];
 
 /// Every operation of the API.
