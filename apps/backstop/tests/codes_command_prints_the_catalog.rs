@@ -10,7 +10,11 @@ fn codes(args: &[&str]) -> String {
         .args(args)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -30,10 +34,21 @@ fn json_lists_every_code_with_every_profile() {
         assert_eq!(row["status"], code.status().as_u16());
         assert_eq!(row["retryable"], code.is_retryable());
         assert_eq!(row["message"], code.default_message());
-        assert_eq!(row["profiles"]["flat"]["code"], code.name().to_ascii_lowercase());
-        assert!(row["renamed_by"].as_array().unwrap().contains(&"flat".into()));
+        assert_eq!(
+            row["profiles"]["flat"]["code"],
+            code.name().to_ascii_lowercase()
+        );
+        assert!(
+            row["renamed_by"]
+                .as_array()
+                .unwrap()
+                .contains(&"flat".into())
+        );
     }
-    let validation = rows.iter().find(|r| r["code"] == "VALIDATION_ERROR").unwrap();
+    let validation = rows
+        .iter()
+        .find(|r| r["code"] == "VALIDATION_ERROR")
+        .unwrap();
     assert_eq!(validation["status"], 422);
     assert_eq!(validation["profiles"]["flat"]["status"], 400);
     assert_eq!(validation["profiles"]["problem"]["status"], 422);

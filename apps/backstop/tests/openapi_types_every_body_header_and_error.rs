@@ -59,7 +59,9 @@ fn bodies_and_successes_have_typed_schemas() {
                 match status.as_str() {
                     "401" => assert_eq!(response["headers"]["WWW-Authenticate"]["required"], true),
                     "405" => assert_eq!(response["headers"]["Allow"]["required"], true),
-                    "429" | "503" => assert_eq!(response["headers"]["Retry-After"]["required"], true),
+                    "429" | "503" => {
+                        assert_eq!(response["headers"]["Retry-After"]["required"], true)
+                    }
                     _ => {}
                 }
             }
@@ -73,7 +75,10 @@ fn bodies_and_successes_have_typed_schemas() {
                     .or(op["responses"]["201"].as_object())
                     .unwrap()["headers"];
                 assert!(ok["RateLimit"]["schema"]["pattern"].is_string(), "{what}");
-                assert!(ok["RateLimit-Policy"]["schema"]["pattern"].is_string(), "{what}");
+                assert!(
+                    ok["RateLimit-Policy"]["schema"]["pattern"].is_string(),
+                    "{what}"
+                );
             }
         }
     }
@@ -84,7 +89,10 @@ fn bodies_and_successes_have_typed_schemas() {
 fn bounds_enums_and_formats_are_declared() {
     let doc = doc(Profile::Backstop);
     let schemas = &doc["components"]["schemas"];
-    assert_eq!(schemas["Currency"]["enum"], serde_json::json!(["GBP", "EUR", "USD"]));
+    assert_eq!(
+        schemas["Currency"]["enum"],
+        serde_json::json!(["GBP", "EUR", "USD"])
+    );
     assert!(schemas["Country"]["enum"].as_array().unwrap().len() > 240);
     let invoice = &schemas["CreateInvoice"]["properties"];
     assert_eq!(invoice["due_date"]["format"], "date");
@@ -93,7 +101,10 @@ fn bounds_enums_and_formats_are_declared() {
     let line = &schemas["CreateLineItem"]["properties"];
     assert_eq!(line["quantity"]["minimum"], 1);
     assert_eq!(line["quantity"]["maximum"], 1_000_000);
-    assert_eq!(schemas["CreateBusiness"]["properties"]["email"]["maxLength"], 254);
+    assert_eq!(
+        schemas["CreateBusiness"]["properties"]["email"]["maxLength"],
+        254
+    );
 
     let list = &doc["paths"]["/v1/platform/businesses/"]["get"]["parameters"];
     let param = |name: &str| {
@@ -151,7 +162,10 @@ fn the_error_component_is_the_running_profile_s_envelope() {
             .clone()
     };
     let validation = Value::from("validation_error");
-    assert!(codes("400").contains(&validation), "flat answers validation with 400");
+    assert!(
+        codes("400").contains(&validation),
+        "flat answers validation with 400"
+    );
     assert!(!codes("422").contains(&validation));
     assert!(codes("422").contains(&Value::from("idempotency_key_mismatch")));
 }
