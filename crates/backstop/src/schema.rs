@@ -291,6 +291,53 @@ impl EnvelopeSchema {
     }
 }
 
+/// The `error` values of an OAuth2 token endpoint's error bodies: RFC 6749 §5.2's, plus
+/// `temporarily_unavailable` and `server_error` (RFC 6749 §4.1.2.1) for overload and failures.
+pub const OAUTH2_ERRORS: [&str; 8] = [
+    "invalid_request",
+    "invalid_client",
+    "invalid_grant",
+    "unauthorized_client",
+    "unsupported_grant_type",
+    "invalid_scope",
+    "temporarily_unavailable",
+    "server_error",
+];
+
+/// The schema of an OAuth2 token endpoint's error body (docs/CONTRACT.md §7.4): RFC 6749 §5.2's
+/// `error` and `error_description`, plus the contract's `code` (one of `codes`, when given) and
+/// `request_id`; `timestamp` and `retryable` may be added.
+///
+/// ```
+/// let schema = backstop::schema::oauth2_error_schema(&[backstop::Code::INVALID_API_KEY]);
+/// assert_eq!(schema["properties"]["code"]["enum"], serde_json::json!(["INVALID_API_KEY"]));
+/// ```
+pub fn oauth2_error_schema(codes: &[Code]) -> Value {
+    let mut p = Props::default();
+    p.add(
+        "error",
+        json!({"type": "string", "enum": OAUTH2_ERRORS,
+               "description": "The OAuth2 error code (RFC 6749 §5.2)."}),
+        true,
+    );
+    p.add("error_description", message(), true);
+    p.add(
+        "code",
+        EnvelopeSchema::new(Profile::Backstop).codes(codes).code(),
+        true,
+    );
+    let mut common = Props::default();
+    EnvelopeSchema::new(Profile::Backstop).common(&mut common);
+    for (name, schema) in common.properties {
+        let required = name == "request_id";
+        p.add(name, schema, required);
+    }
+    p.object(
+        "An OAuth2 token endpoint's error (RFC 6749 §5.2) with the contract's code and request id \
+         (docs/CONTRACT.md §7.4).",
+    )
+}
+
 fn message() -> Value {
     json!({"type": "string",
            "description": "A human-readable message, safe to show; in the request's language."})
@@ -333,15 +380,16 @@ fn problem_errors() -> Value {
 #[derive(Default)]
 struct Props {
     properties: Map<String, Value>,
-    required: Vec<&'static str>,
+    required: Vec<String>,
 }
 
 impl Props {
-    fn add(&mut self, name: &'static str, schema: Value, required: bool) {
-        self.properties.insert(name.to_owned(), schema);
+    fn add(&mut self, name: impl Into<String>, schema: Value, required: bool) {
+        let name = name.into();
         if required {
-            self.required.push(name);
+            self.required.push(name.clone());
         }
+        self.properties.insert(name, schema);
     }
 
     fn object(self, description: &str) -> Value {
@@ -385,6 +433,16 @@ mod tests {
             ]
         );
         assert!(required(&envelope_schema(Profile::Problem)).contains(&"instance".to_owned()));
+    }
+
+    #[test]
+    fn oauth2_errors_require_the_rfc_members_and_the_request_id() {
+        let s = oauth2_error_schema(&[]);
+        assert_eq!(
+            s["required"],
+            json!(["error", "error_description", "code", "request_id"])
+        );
+        assert!(s["properties"]["retryable"].is_object());
     }
 
     #[test]

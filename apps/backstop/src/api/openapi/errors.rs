@@ -48,6 +48,11 @@ pub fn response_schema(profile: Profile, status: u16, codes: &[Code]) -> Schema 
     into_utoipa(schema.schema())
 }
 
+/// The schema of one error response of an OAuth2 token endpoint (docs/CONTRACT.md §7.4).
+pub fn oauth2_response_schema(codes: &[Code]) -> Schema {
+    into_utoipa(backstop::schema::oauth2_error_schema(codes))
+}
+
 /// The core's schemas use only keywords utoipa models (a test checks the round trip is lossless).
 fn into_utoipa(value: serde_json::Value) -> Schema {
     serde_json::from_value(value).unwrap_or_default()
@@ -89,6 +94,15 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_oauth2_schema_survives_utoipa_unchanged() {
+        let codes = [Code::INVALID_API_KEY, Code::SUSPENDED_ACCOUNT];
+        assert_eq!(
+            as_json(&oauth2_response_schema(&codes)),
+            backstop::schema::oauth2_error_schema(&codes)
+        );
     }
 
     #[test]

@@ -33,7 +33,7 @@ pub use fields::{
     Country, Currency, IDEMPOTENCY_KEY_PATTERN, date, email, optional_text_255, text_64, text_255,
     text_500,
 };
-pub use operations::{Auth, Body, Link, OPERATIONS, Operation, Success};
+pub use operations::{Auth, Body, Link, OAUTH2_ERROR_OPERATIONS, OPERATIONS, Operation, Success};
 
 use super::page::PageQuery;
 
@@ -263,13 +263,19 @@ fn operation(
     }
     for (status, codes) in o.error_statuses(profile, chaos_status) {
         let key = status.to_string();
+        let (content_type, schema) = if OAUTH2_ERROR_OPERATIONS.contains(&o.id) {
+            ("application/json", errors::oauth2_response_schema(&codes))
+        } else {
+            (
+                profile.content_type(),
+                errors::response_schema(profile, status, &codes),
+            )
+        };
         let mut r = ResponseBuilder::new()
             .description(describe(profile, &codes))
             .content(
-                profile.content_type(),
-                ContentBuilder::new()
-                    .schema(Some(errors::response_schema(profile, status, &codes)))
-                    .build(),
+                content_type,
+                ContentBuilder::new().schema(Some(schema)).build(),
             )
             .header(
                 "X-Request-Id",

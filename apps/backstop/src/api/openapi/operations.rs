@@ -206,6 +206,11 @@ const FROM_INVOICE: &[Link] = &[Link {
     body: &[],
 }];
 
+/// The operations whose error bodies are in RFC 6749 §5.2 form (docs/CONTRACT.md §7.4) rather than
+/// the profile's envelope. The partner token endpoint (`create_partner_token`) belongs here once it
+/// answers OAuth2 clients that way.
+pub const OAUTH2_ERROR_OPERATIONS: &[&str] = &[];
+
 /// Every operation of the API.
 pub const OPERATIONS: &[Operation] = &[
     Operation {
