@@ -40,6 +40,9 @@ pub enum Command {
     },
     /// Probe any HTTP API against the contract and report every violation.
     Check(crate::check::CheckArgs),
+    /// Print the catalog of error codes: status, retryability, default message, and what each
+    /// wire profile makes of each code (docs/CONTRACT.md §3.1).
+    Codes(CodesArgs),
     /// Manage API keys.
     Keys {
         /// The action.
@@ -65,6 +68,39 @@ pub struct DbArgs {
     /// Print JSON instead of text.
     #[arg(long, global = true)]
     pub json: bool,
+}
+
+/// `backstop codes` options.
+#[derive(Debug, Args)]
+pub struct CodesArgs {
+    /// Print JSON: one object per code with every profile's spelling and status.
+    #[arg(long, conflicts_with_all = ["markdown", "schema"])]
+    pub json: bool,
+    /// Print the Markdown table of docs/CONTRACT.md §3.1 (the default).
+    #[arg(long, conflicts_with = "schema")]
+    pub markdown: bool,
+    /// Print instead the JSON Schema (2020-12) of the envelope in this profile (what
+    /// docs/schemas/<profile>.schema.json holds).
+    #[arg(long, value_name = "PROFILE", value_parser = parse_profile)]
+    pub schema: Option<Profile>,
+}
+
+impl CodesArgs {
+    /// What the command prints.
+    pub fn output(&self) -> String {
+        if self.json {
+            let mut s = serde_json::to_string_pretty(&backstop::catalog_json()).unwrap_or_default();
+            s.push('\n');
+            s
+        } else if let Some(profile) = self.schema {
+            let mut s = serde_json::to_string_pretty(&backstop::envelope_schema(profile))
+                .unwrap_or_default();
+            s.push('\n');
+            s
+        } else {
+            backstop::catalog_markdown()
+        }
+    }
 }
 
 /// `backstop partners ...`.
@@ -269,6 +305,10 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(false) => Err(CliError::CheckFailed),
             Err(e) => Err(CliError::Check(e)),
         },
+        Command::Codes(args) => {
+            print!("{}", args.output());
+            Ok(())
+        }
         Command::Partners { action, db } => {
             let conn = Db::connect(&db.database_url).await?;
             let out = partners(&conn, action).await;

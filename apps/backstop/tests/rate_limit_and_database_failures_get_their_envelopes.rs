@@ -190,10 +190,23 @@ async fn flat_profile_answers_validation_in_seed_000_shape() {
         body["details"]["base_currency"],
         json!(["Invalid currency code. Must be one of: GBP, EUR, USD"])
     );
-    let listed = &srv.openapi["paths"]["/v1/platform/businesses/"]["post"]["responses"]["400"]["description"];
+    // The document lists the code as this profile spells it, in the description and the schema.
+    let listed = &srv.openapi["paths"]["/v1/platform/businesses/"]["post"]["responses"]["400"];
     assert!(
-        listed.as_str().unwrap().contains("VALIDATION_ERROR"),
+        listed["description"]
+            .as_str()
+            .unwrap()
+            .contains("validation_error"),
         "{listed}"
+    );
+    let codes =
+        &listed["content"]["application/json"]["schema"]["properties"]["error_code"]["enum"];
+    assert!(
+        codes
+            .as_array()
+            .unwrap()
+            .contains(&json!("validation_error")),
+        "{codes}"
     );
     srv.stop().await;
 }

@@ -15,7 +15,7 @@ thread_local! {
         std::cell::RefCell::new(rand::SeedableRng::from_rng(&mut rand::rng()));
 }
 
-/// The request's id (CONTRACT.md §3): the incoming `X-Request-Id` when it is valid, a fresh UUID v7
+/// The request's id (docs/CONTRACT.md §4): the incoming `X-Request-Id` when it is valid, a fresh UUID v7
 /// otherwise. The [`Contract`](crate::Contract) layer puts it in the request's `X-Request-Id` header
 /// (replacing a missing or invalid one, so everything inside the layer, including a client forwarding
 /// the header upstream, sees the id the response will carry) and echoes it in the response's.

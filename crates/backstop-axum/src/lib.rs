@@ -1,6 +1,6 @@
 //! # backstop-axum: the backstop error contract for axum
 //!
-//! Every failure path of an axum app answers with the contract's envelope (CONTRACT.md §1), with one
+//! Every failure path of an axum app answers with the contract's envelope (docs/CONTRACT.md §2), with one
 //! line of set-up: `Contract::new().apply(router)`.
 //!
 //! - [`Error`]: a [`backstop::ApiError`] as a response; return `Result<T, backstop_axum::Error>` from

@@ -1,4 +1,4 @@
-//! Where error records go (CONTRACT.md §4: "error records are kept and can be looked up by
+//! Where error records go (docs/CONTRACT.md §12: "error records are kept and can be looked up by
 //! request_id"): the [`ErrorSink`] trait and its bounded in-memory default, [`MemoryErrorSink`].
 
 use std::future::Future;
@@ -86,7 +86,7 @@ pub trait ErrorSink: Send + Sync + 'static {
     /// The record of the error answered to `request_id`, if still kept.
     fn lookup<'a>(&'a self, request_id: &'a str) -> BoxFuture<'a, Option<ErrorRecord>>;
 
-    /// The record of `request_id`, only if it was made by `principal` (CONTRACT.md §4: records are
+    /// The record of `request_id`, only if it was made by `principal` (docs/CONTRACT.md §12: records are
     /// looked up by the principal that made the request).
     fn lookup_for<'a>(
         &'a self,

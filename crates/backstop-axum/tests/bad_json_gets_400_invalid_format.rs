@@ -1,4 +1,4 @@
-//! Pins CONTRACT.md §4: bad json gets 400 invalid format.
+//! Pins docs/CONTRACT.md §5: bad json gets 400 invalid format.
 
 mod common;
 

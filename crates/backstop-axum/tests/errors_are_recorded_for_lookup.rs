@@ -1,4 +1,4 @@
-//! Pins CONTRACT.md §4: errors are recorded for lookup.
+//! Pins docs/CONTRACT.md §12: errors are recorded for lookup.
 
 mod common;
 

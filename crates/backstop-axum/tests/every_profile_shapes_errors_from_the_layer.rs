@@ -1,4 +1,4 @@
-//! Pins CONTRACT.md §4: every profile shapes errors from the layer.
+//! Pins docs/CONTRACT.md §2.2: every profile shapes errors from the layer.
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! Pins CONTRACT.md §4: foreign error responses are rewritten keeping headers.
+//! Pins docs/CONTRACT.md §2: foreign error responses are rewritten keeping headers.
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! Pins CONTRACT.md §4: internal errors never leak.
+//! Pins docs/CONTRACT.md §2.1: internal errors never leak.
 
 mod common;
 

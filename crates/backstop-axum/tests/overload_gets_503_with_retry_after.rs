@@ -1,4 +1,4 @@
-//! Pins CONTRACT.md §4: overload gets 503 with retry after.
+//! Pins docs/CONTRACT.md §10.1: overload gets 503 with retry after.
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! Pins CONTRACT.md §4: oversized body gets 413 even chunked.
+//! Pins docs/CONTRACT.md §10.4: oversized body gets 413 even chunked.
 
 mod common;
 

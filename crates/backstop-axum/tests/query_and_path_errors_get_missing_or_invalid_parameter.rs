@@ -1,4 +1,4 @@
-//! Pins CONTRACT.md §4: query and path errors get missing or invalid parameter.
+//! Pins docs/CONTRACT.md §5: query and path errors get missing or invalid parameter.
 
 mod common;
 

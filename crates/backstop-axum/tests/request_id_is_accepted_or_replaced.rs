@@ -1,4 +1,4 @@
-//! Pins CONTRACT.md §4: request id is accepted or replaced.
+//! Pins docs/CONTRACT.md §4: request id is accepted or replaced.
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! Pins CONTRACT.md §4: slow handler gets 504 timeout.
+//! Pins docs/CONTRACT.md §10.1: slow handler gets 504 timeout.
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! Pins CONTRACT.md §4: unknown route gets 404 envelope.
+//! Pins docs/CONTRACT.md §6: unknown route gets 404 envelope.
 
 mod common;
 

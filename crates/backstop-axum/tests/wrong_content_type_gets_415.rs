@@ -1,4 +1,4 @@
-//! Pins CONTRACT.md §4: wrong content type gets 415.
+//! Pins docs/CONTRACT.md §6: wrong content type gets 415.
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! Pins CONTRACT.md §4: wrong method gets 405 with allow.
+//! Pins docs/CONTRACT.md §6: wrong method gets 405 with allow.
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! Pins CONTRACT.md §4: wrong shape gets 422 listing every field.
+//! Pins docs/CONTRACT.md §5: wrong shape gets 422 listing every field.
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! [`ClientBuilder`]: every policy of CONTRACT.md §5, with its defaults.
+//! [`ClientBuilder`]: every policy of docs/CONTRACT.md §11, with its defaults.
 
 use std::fmt;
 use std::future::Future;
@@ -15,7 +15,7 @@ use crate::client::{Client, Inner};
 /// The sleep used between attempts (replaceable for tests and simulations).
 pub type SleepFn = Arc<dyn Fn(Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
 
-/// Builds a [`Client`]. Defaults (CONTRACT.md §5):
+/// Builds a [`Client`]. Defaults (docs/CONTRACT.md §11):
 ///
 /// | setting | default |
 /// |---|---|

@@ -15,7 +15,7 @@ use crate::builder::{ClientBuilder, SleepFn};
 use crate::error::Error;
 use crate::request::{RequestBuilder, RequestOptions};
 
-/// An HTTP client speaking the backstop contract (CONTRACT.md §5). Cheap to clone: clones share the
+/// An HTTP client speaking the backstop contract (docs/CONTRACT.md §11). Cheap to clone: clones share the
 /// connection pool, the retry budget, the circuit breakers and the refreshed credential.
 #[derive(Clone)]
 pub struct Client {

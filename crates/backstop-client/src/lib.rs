@@ -1,6 +1,6 @@
 //! # backstop-client
 //!
-//! A [`reqwest`] client that survives an API: it retries what CONTRACT.md §5 says is retryable and
+//! A [`reqwest`] client that survives an API: it retries what docs/CONTRACT.md §11 says is retryable and
 //! nothing else, budgets its retries, breaks circuits per host, refreshes credentials after a 401, and
 //! turns every failure into one typed [`Error`] carrying the decoded envelope (any wire profile), the
 //! status, the request id and the number of attempts.

@@ -1,4 +1,4 @@
-//! Machine-readable error codes and the catalog of CONTRACT.md §2.
+//! Machine-readable error codes and the catalog of docs/CONTRACT.md §3.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -106,7 +106,7 @@ macro_rules! catalog {
             )*
         }
 
-        /// Every code of the contract's catalog (CONTRACT.md §2), in catalog order.
+        /// Every code of the contract's catalog (docs/CONTRACT.md §3), in catalog order.
         pub static CATALOG: &[Code] = &[$(Code::$name),*];
     };
 }

@@ -7,7 +7,7 @@ use std::fmt;
 
 /// Validation messages per field, in the order the fields were first reported.
 ///
-/// Field names are paths: `email`, `address.city`, `items[2].amount` (CONTRACT.md §1).
+/// Field names are paths: `email`, `address.city`, `items[2].amount` (docs/CONTRACT.md §5).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FieldViolations {
     entries: Vec<(String, Vec<String>)>,

@@ -28,6 +28,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod catalog;
 mod code;
 mod decode;
 mod details;
@@ -37,7 +38,9 @@ mod profile;
 mod request_id;
 mod retry;
 mod retry_after;
+pub mod schema;
 
+pub use catalog::{CatalogEntry, WireSpelling, catalog_entries, catalog_json, catalog_markdown};
 pub use code::{CATALOG, Category, Code, InvalidCode, is_screaming_snake, status_is_retryable};
 pub use decode::{Detected, MAX_DECODE_BYTES, MAX_EXCERPT_BYTES, decode, decode_detailed};
 pub use details::{Details, FieldViolations, path_to_pointer, pointer_to_path};
@@ -46,6 +49,7 @@ pub use profile::{Encoded, JSON, PROBLEM_JSON, Profile, UnknownProfile, format_t
 pub use request_id::{MAX_REQUEST_ID_LEN, is_valid_request_id, new_request_id};
 pub use retry::{is_idempotent_method, is_retryable};
 pub use retry_after::{MAX_RETRY_AFTER, format_retry_after, parse_retry_after, retry_after_secs};
+pub use schema::envelope_schema;
 
 /// Re-exported so users can name statuses, methods and headers without a direct `http` dependency.
 pub use http;

@@ -1,4 +1,4 @@
-//! The four wire profiles of CONTRACT.md §1 and how an [`ApiError`] is encoded in each.
+//! The four wire profiles of docs/CONTRACT.md §2.2 and how an [`ApiError`] is encoded in each.
 //!
 //! Every profile carries `timestamp` and `retryable` after the members the contract lists, so that a
 //! client decoding any profile gets the same facts (extension members, allowed by each shape).

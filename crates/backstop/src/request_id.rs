@@ -1,4 +1,4 @@
-//! Request ids (CONTRACT.md §3): which incoming ids are kept, and fresh ones.
+//! Request ids (docs/CONTRACT.md §4): which incoming ids are kept, and fresh ones.
 
 /// The longest incoming request id that is kept.
 pub const MAX_REQUEST_ID_LEN: usize = 128;

@@ -1,4 +1,4 @@
-//! Retry classification (CONTRACT.md §5): which failures a client may retry, and with which methods.
+//! Retry classification (docs/CONTRACT.md §11.1, §11.2): which failures a client may retry, and with which methods.
 
 use http::{Method, StatusCode};
 

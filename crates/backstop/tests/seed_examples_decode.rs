@@ -1,220 +1,217 @@
-//! Every error example printed in the seeds decodes to the right code, message, details and status.
+//! Every error example the seeds print, and every code of their tables, decodes to the right code,
+//! message, details, status and retryability; the seeds' client rules agree with the contract's
+//! retry classification except where the contract says otherwise. The examples are data files in
+//! `tests/fixtures/seeds/` (byte for byte as printed), described by `manifest.json`, `codes.json`
+//! and `client_behaviours.json`.
 
-use backstop::{Code, Detected, Profile, decode, decode_detailed};
-use http::{HeaderMap, HeaderValue, StatusCode};
+use backstop::{
+    Code, Detected, Profile, decode, decode_detailed, is_idempotent_method, is_retryable,
+};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use serde_json::Value;
 
-fn st(n: u16) -> StatusCode {
-    StatusCode::from_u16(n).unwrap()
+fn fixture(name: &str) -> Vec<u8> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/seeds/");
+    std::fs::read(format!("{path}{name}")).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn json_fixture(name: &str) -> Value {
+    serde_json::from_slice(&fixture(name)).unwrap()
+}
+
+fn st(n: u64) -> StatusCode {
+    StatusCode::from_u16(u16::try_from(n).unwrap()).unwrap()
 }
 
 #[test]
-fn seed_000_validation_example_flat_profile() {
-    let body = br#"{
-"error" : "Validation errors in request data" ,
-"error_code" : "validation_error" ,
-"details" : {
-"email" : [ "Enter a valid email address." ],
-"currency" : [ "Invalid currency code. Must be one of: GBP, EUR, USD" ]
-}
-}"#;
-    let (e, detected) = decode_detailed(st(400), None, body);
-    assert_eq!(detected, Detected::Profile(Profile::Flat));
-    assert_eq!(e.code(), &Code::VALIDATION_ERROR);
-    assert_eq!(
-        e.status(),
-        st(400),
-        "the HTTP status the server sent is kept"
-    );
-    assert_eq!(e.message(), "Validation errors in request data");
-    let fields = e.details().unwrap().fields().unwrap();
-    assert_eq!(
-        fields.get("email").unwrap(),
-        ["Enter a valid email address."]
-    );
-    assert_eq!(
-        fields.get("currency").unwrap(),
-        ["Invalid currency code. Must be one of: GBP, EUR, USD"]
-    );
-    assert_eq!(
-        fields.iter().map(|(f, _)| f).collect::<Vec<_>>(),
-        ["email", "currency"],
-        "field order as sent"
-    );
-    assert!(!e.is_retryable());
-}
+fn every_example_body_decodes_as_the_manifest_says() {
+    let manifest = json_fixture("manifest.json");
+    let cases = manifest["bodies"].as_array().unwrap();
+    assert!(cases.len() >= 7);
+    for case in cases {
+        let file = case["file"].as_str().unwrap();
+        let body = fixture(file);
+        let mut headers = HeaderMap::new();
+        if let Some(h) = case["headers"].as_object() {
+            for (k, v) in h {
+                headers.insert(
+                    HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                    HeaderValue::from_str(v.as_str().unwrap()).unwrap(),
+                );
+            }
+        }
+        let status = st(case["status"].as_u64().unwrap());
+        let (e, detected) = decode_detailed(status, Some(&headers), &body);
 
-#[test]
-fn seed_000_standard_shape_with_unknown_code() {
-    let body = br#"{
-"error" : "Human-readable error message" ,
-"error_code" : "specific_error_code" ,
-"details" : {
-"field_name" : [ "Specific validation error" ]
-}
-}"#;
-    let e = decode(st(400), None, body);
-    assert_eq!(e.code().name(), "SPECIFIC_ERROR_CODE");
-    assert_eq!(e.code().status(), st(400));
-    assert_eq!(e.message(), "Human-readable error message");
-    assert_eq!(
-        e.details()
-            .unwrap()
-            .fields()
-            .unwrap()
-            .get("field_name")
-            .unwrap(),
-        ["Specific validation error"]
-    );
-}
-
-#[test]
-fn seed_000_and_001_resource_codes() {
-    for (name, status, upper) in [
-        ("authentication_required", 401, "AUTHENTICATION_REQUIRED"),
-        ("invalid_token", 401, "INVALID_TOKEN"),
-        ("permission_denied", 403, "PERMISSION_DENIED"),
-        ("business_not_found", 404, "BUSINESS_NOT_FOUND"),
-        ("invoice_not_found", 404, "INVOICE_NOT_FOUND"),
-        ("duplicate_external_id", 409, "DUPLICATE_EXTERNAL_ID"),
-    ] {
-        let body = format!(r#"{{"error":"x","error_code":"{name}"}}"#);
-        let e = decode(st(status), None, body.as_bytes());
-        assert_eq!(e.code().name(), upper);
-        assert_eq!(e.code().status(), st(status), "{name}");
-        assert!(!e.is_retryable(), "{name} is a 4xx: not retryable");
+        let expected_shape = match case["profile"].as_str() {
+            Some(p) => Detected::Profile(p.parse::<Profile>().unwrap()),
+            None => Detected::NotJson,
+        };
+        assert_eq!(detected, expected_shape, "{file}");
+        assert_eq!(e.code().name(), case["code"].as_str().unwrap(), "{file}");
+        assert_eq!(
+            e.code().status(),
+            st(case["code_status"].as_u64().unwrap()),
+            "{file}"
+        );
+        assert_eq!(
+            e.status(),
+            status,
+            "{file}: the status the server sent is kept"
+        );
+        assert_eq!(
+            e.is_retryable(),
+            case["retryable"].as_bool().unwrap(),
+            "{file}"
+        );
+        if let Some(m) = case["message"].as_str() {
+            assert_eq!(e.message(), m, "{file}");
+        }
+        if let Some(fields) = case["fields"].as_object() {
+            let got = e
+                .details()
+                .and_then(|d| d.fields())
+                .unwrap_or_else(|| panic!("{file}: no fields"));
+            assert_eq!(got.len(), fields.len(), "{file}");
+            for (field, messages) in fields {
+                let messages: Vec<&str> = messages
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|m| m.as_str().unwrap())
+                    .collect();
+                assert_eq!(
+                    got.get(field).unwrap(),
+                    messages.as_slice(),
+                    "{file}: {field}"
+                );
+            }
+        }
+        if let Some(order) = case["field_order"].as_array() {
+            let got: Vec<&str> = e
+                .details()
+                .unwrap()
+                .fields()
+                .unwrap()
+                .iter()
+                .map(|(f, _)| f)
+                .collect();
+            let order: Vec<&str> = order.iter().map(|f| f.as_str().unwrap()).collect();
+            assert_eq!(
+                got, order,
+                "{file}: fields keep the order they were sent in"
+            );
+        }
+        if let Some(context) = case["context"].as_object() {
+            assert_eq!(e.details().unwrap().context().unwrap(), context, "{file}");
+        }
+        if let Some(id) = case["request_id"].as_str() {
+            assert_eq!(e.request_id(), Some(id), "{file}");
+        }
+        if let Some(t) = case["timestamp"].as_str() {
+            assert_eq!(
+                e.timestamp().map(backstop::format_timestamp).as_deref(),
+                Some(t),
+                "{file}"
+            );
+        }
+        if let Some(secs) = case["retry_after_seconds"].as_u64() {
+            assert_eq!(
+                e.retry_after(),
+                Some(std::time::Duration::from_secs(secs)),
+                "{file}"
+            );
+        }
+        if let Some(excerpt) = case["excerpt_contains"].as_str() {
+            let got = e.body_excerpt().unwrap();
+            assert!(got.contains(excerpt), "{file}: {got}");
+            assert!(!got.contains('\r'), "{file}: the excerpt is printable");
+        }
     }
 }
 
 #[test]
-fn seed_002_status_shape() {
-    let body = br#"{
-"status": 400,
-"error": "Bad Request",
-"message": "string"
-}"#;
-    let (e, detected) = decode_detailed(st(400), None, body);
-    assert_eq!(detected, Detected::Profile(Profile::Status));
-    assert_eq!(
-        e.code(),
-        &Code::INVALID_REQUEST,
-        "no code: derived from the status"
-    );
-    assert_eq!(e.message(), "string");
-    assert_eq!(e.status(), st(400));
-}
-
-#[test]
-fn seed_002_status_table() {
-    for (status, code, retryable) in [
-        (400, "INVALID_REQUEST", false),
-        (401, "AUTHENTICATION_FAILED", false),
-        (403, "PERMISSION_DENIED", false),
-        (404, "NOT_FOUND", false),
-        (409, "CONFLICT", false),
-        (422, "VALIDATION_ERROR", false),
-        (429, "RATE_LIMIT_EXCEEDED", true),
-        (500, "INTERNAL_ERROR", true),
-    ] {
-        let body = format!(r#"{{"status":{status},"error":"x","message":"m"}}"#);
+fn every_code_of_the_seeds_tables_decodes_with_its_status_and_retryability() {
+    let codes = json_fixture("codes.json");
+    let rows = codes["codes"].as_array().unwrap();
+    assert!(rows.len() >= 45);
+    for row in rows {
+        let status = row["status"].as_u64().unwrap();
+        let code = row["code"].as_str();
+        let body = match (row["body"].as_str().unwrap(), code) {
+            ("flat", Some(c)) => format!(r#"{{"error":"m","error_code":"{c}"}}"#),
+            ("backstop", Some(c)) => format!(r#"{{"error":{{"code":"{c}","message":"m"}}}}"#),
+            ("status", None) => format!(r#"{{"status":{status},"error":"x","message":"m"}}"#),
+            other => panic!("unknown body kind {other:?}"),
+        };
         let e = decode(st(status), None, body.as_bytes());
-        assert_eq!(e.code().name(), code, "{status}");
+        let what = format!("seed {} {:?} {status}", row["seed"], code);
+        assert_eq!(
+            e.code().name(),
+            row["canonical"].as_str().unwrap(),
+            "{what}"
+        );
+        let code_status = row["code_status"].as_u64().unwrap_or(status);
+        assert_eq!(e.code().status(), st(code_status), "{what}");
+        assert_eq!(e.status(), st(status), "{what}");
         assert_eq!(
             e.is_retryable(),
-            retryable,
-            "{status}: seed 002 retries only 429 and 5xx"
+            row["retryable"].as_bool().unwrap(),
+            "{what}"
         );
     }
 }
 
 #[test]
-fn seed_002_nested_status_object_from_its_snippets() {
-    let body = br#"{"error":{"status":404,"message":"No such course"}}"#;
-    let e = decode(st(404), None, body);
-    assert_eq!(e.code(), &Code::NOT_FOUND);
-    assert_eq!(e.message(), "No such course");
-}
-
-#[test]
-fn seed_003_minimal_shape_and_every_code_of_its_tables() {
-    let body = br#"{
-"error": {
-"code": "ERROR_CODE",
-"message": "Human-readable error message"
-}
-}"#;
-    let (e, detected) = decode_detailed(st(400), None, body);
-    assert_eq!(detected, Detected::Profile(Profile::Backstop));
-    assert_eq!(e.code().name(), "ERROR_CODE");
-    assert_eq!(e.message(), "Human-readable error message");
-
-    for (code, status) in [
-        ("AUTHENTICATION_FAILED", 401),
-        ("INVALID_API_KEY", 401),
-        ("EXPIRED_API_KEY", 401),
-        ("REVOKED_API_KEY", 401),
-        ("AUTHORIZATION_FAILED", 403),
-        ("SUSPENDED_ACCOUNT", 403),
-        ("INSUFFICIENT_PERMISSIONS", 403),
-        ("INVALID_REQUEST", 400),
-        ("MISSING_PARAMETER", 400),
-        ("INVALID_PARAMETER", 400),
-        ("INVALID_FORMAT", 400),
-        ("INSUFFICIENT_BALANCE", 400),
-        ("RESOURCE_NOT_FOUND", 404),
-        ("JOB_NOT_FOUND", 404),
-        ("CLIENT_NOT_FOUND", 404),
-        ("API_KEY_NOT_FOUND", 404),
-        ("RATE_LIMIT_EXCEEDED", 429),
-        ("INTERNAL_ERROR", 500),
-        ("PROCESSING_FAILED", 500),
-        ("DATABASE_ERROR", 500),
-        ("EXTERNAL_SERVICE_ERROR", 500),
-        ("SERVICE_UNAVAILABLE", 503),
-    ] {
-        let body = format!(r#"{{"error":{{"code":"{code}","message":"m"}}}}"#);
-        let e = decode(st(status), None, body.as_bytes());
-        assert_eq!(e.code().name(), code);
-        assert_eq!(e.code().status(), st(status), "{code}");
-        let retry = matches!(status, 429 | 503) || (status == 500 && code != "PROCESSING_FAILED");
-        assert_eq!(e.is_retryable(), retry, "{code}");
+fn the_seeds_retry_rules_are_the_contract_s_classification() {
+    let rules = json_fixture("client_behaviours.json");
+    for d in rules["retry_decisions"].as_array().unwrap() {
+        let status = st(d["status"].as_u64().unwrap());
+        let code = d["code"].as_str();
+        let expected = d["retryable"].as_bool().unwrap();
+        assert_eq!(
+            is_retryable(status, code, None),
+            expected,
+            "seed {}: {} ({status} {code:?})",
+            d["seed"],
+            d["rule"]
+        );
+        // The body's own `retryable` wins over everything (docs/CONTRACT.md §11.1, rule 1).
+        assert_eq!(is_retryable(status, code, Some(!expected)), !expected);
+    }
+    let methods = &rules["methods"];
+    for m in methods["retried_without_idempotency_key"]
+        .as_array()
+        .unwrap()
+    {
+        let m: Method = m.as_str().unwrap().parse().unwrap();
+        assert!(is_idempotent_method(&m), "{m}");
+    }
+    for m in methods["not_retried_without_idempotency_key"]
+        .as_array()
+        .unwrap()
+    {
+        let m: Method = m.as_str().unwrap().parse().unwrap();
+        assert!(!is_idempotent_method(&m), "{m}");
     }
 }
 
 #[test]
-fn seed_004_full_shape_and_retryable_column() {
-    let body = br#"{"error":{"code":"RATE_LIMIT_EXCEEDED","message":"Too many requests",
-        "details":{"limit":100,"window_seconds":60},
-        "request_id":"req_abc123","timestamp":"2026-11-22T10:15:30.123Z"}}"#;
-    let mut headers = HeaderMap::new();
-    headers.insert("retry-after", HeaderValue::from_static("17"));
-    let e = decode(st(429), Some(&headers), body);
-    assert_eq!(e.code(), &Code::RATE_LIMIT_EXCEEDED);
-    assert_eq!(e.request_id(), Some("req_abc123"));
-    assert_eq!(e.details().unwrap().context().unwrap()["limit"], 100);
-    assert_eq!(e.retry_after(), Some(std::time::Duration::from_secs(17)));
-    assert_eq!(
-        e.timestamp().map(backstop::format_timestamp).as_deref(),
-        Some("2026-11-22T10:15:30.123Z")
-    );
-
-    // Seed 004's table: status, code, retryable.
-    for (status, code, retryable) in [
-        (400, "INVALID_REQUEST", false),
-        (401, "UNAUTHORIZED", false),
-        (403, "FORBIDDEN", false),
-        (404, "NOT_FOUND", false),
-        (409, "CONFLICT", false),
-        (422, "VALIDATION_ERROR", false),
-        (429, "RATE_LIMIT_EXCEEDED", true),
-        (500, "INTERNAL_ERROR", true),
-        (502, "BAD_GATEWAY", true),
-        (503, "SERVICE_UNAVAILABLE", true),
-        (504, "TIMEOUT", true),
-    ] {
-        let body = format!(r#"{{"error":{{"code":"{code}","message":"m"}}}}"#);
-        let e = decode(st(status), None, body.as_bytes());
-        assert_eq!(e.code().name(), code);
-        assert_eq!(e.is_retryable(), retryable, "{code}");
+fn the_seeds_codes_are_in_the_catalog_where_the_contract_adopts_them() {
+    // Every code of seeds 000, 003 and 004 that names a condition (not a resource) is a catalog code,
+    // except seed 004's UNAUTHORIZED/FORBIDDEN and seed 003's AUTHORIZATION_FAILED, which the contract
+    // splits into the finer authentication and authorization codes (docs/CONTRACT.md §7.2).
+    let codes = json_fixture("codes.json");
+    for row in codes["codes"].as_array().unwrap() {
+        let name = row["canonical"].as_str().unwrap();
+        let resource =
+            name.ends_with("_NOT_FOUND") && name != "RESOURCE_NOT_FOUND" && name != "NOT_FOUND";
+        let split = matches!(name, "UNAUTHORIZED" | "FORBIDDEN" | "AUTHORIZATION_FAILED");
+        assert_eq!(
+            Code::from_catalog(name).is_some(),
+            !resource && !split,
+            "{name}"
+        );
     }
 }
 
@@ -233,15 +230,7 @@ fn request_id_falls_back_to_the_header() {
 }
 
 #[test]
-fn html_pages_and_empty_bodies_fall_back_to_the_status() {
-    let html = b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>\r\n";
-    let (e, detected) = decode_detailed(st(502), None, html);
-    assert_eq!(detected, Detected::NotJson);
-    assert_eq!(e.code(), &Code::BAD_GATEWAY);
-    assert!(e.is_retryable());
-    assert!(e.body_excerpt().unwrap().contains("502 Bad Gateway"));
-    assert!(!e.body_excerpt().unwrap().contains('\r'));
-
+fn empty_and_plain_text_bodies_fall_back_to_the_status() {
     let (e, detected) = decode_detailed(st(504), None, b"");
     assert_eq!(detected, Detected::Empty);
     assert_eq!(e.code(), &Code::TIMEOUT);

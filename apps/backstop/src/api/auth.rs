@@ -16,8 +16,8 @@ use backstop_axum::auth::{
 use backstop_axum::extract::{Form, Path};
 use base64::Engine;
 use futures_util::future::BoxFuture;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::AppState;
 use super::validate::Fields;
@@ -121,9 +121,45 @@ impl CredentialStore for DbCredentialStore {
 }
 
 /// The client-credentials form.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct TokenForm {
+    /// Always `client_credentials` (RFC 6749 §4.4).
+    #[schema(required = true, schema_with = grant_type)]
     grant_type: Option<String>,
+}
+
+/// The one grant type the token endpoint supports.
+pub const CLIENT_CREDENTIALS: &str = "client_credentials";
+
+fn grant_type() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some([CLIENT_CREDENTIALS]))
+        .build()
+}
+
+/// An access token (RFC 6749 §5.1).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// The token: send it as `Authorization: Bearer <token>`.
+    access_token: String,
+    /// Always `Bearer`.
+    token_type: TokenType,
+    /// Seconds until it expires.
+    expires_in: u64,
+    /// The scope of a business token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<&'static str>,
+    /// The business a business token is for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    business_id: Option<String>,
+}
+
+/// The token types issued.
+#[derive(Debug, Serialize, ToSchema)]
+pub enum TokenType {
+    /// RFC 6750.
+    Bearer,
 }
 
 /// `POST /v1/platform/oauth2/token/`: HTTP Basic `partner_id:api_key` and
@@ -137,7 +173,7 @@ pub async fn partner_token(
     let mut fields = Fields::default();
     match form.grant_type.as_deref() {
         None | Some("") => fields.add("grant_type", "This field is required."),
-        Some("client_credentials") => {}
+        Some(CLIENT_CREDENTIALS) => {}
         Some(_) => fields.add("grant_type", "Must be client_credentials."),
     }
     fields.finish()?;
@@ -155,7 +191,7 @@ pub async fn partner_token(
     }
     let claims = Claims::new(partner_id, state.token_ttl).with_scopes([PARTNER_SCOPE]);
     let token = state.issuer.issue(&claims).map_err(ApiError::internal)?;
-    Ok(token_response(token, state.token_ttl, json!({})))
+    Ok(token_response(token, state.token_ttl, None))
 }
 
 /// `POST /v1/platform/{business_id}/oauth2/token/`: a partner token gives a token scoped to one of
@@ -178,22 +214,17 @@ pub async fn business_token(
         .with_scopes([BUSINESS_SCOPE])
         .with_claim("business_id", business_id.clone());
     let token = state.issuer.issue(&claims).map_err(ApiError::internal)?;
-    Ok(token_response(
-        token,
-        state.token_ttl,
-        json!({"scope": BUSINESS_SCOPE, "business_id": business_id}),
-    ))
+    Ok(token_response(token, state.token_ttl, Some(business_id)))
 }
 
-fn token_response(token: String, ttl: Duration, extra: serde_json::Value) -> Response {
-    let mut body = json!({
-        "access_token": token,
-        "token_type": "Bearer",
-        "expires_in": ttl.as_secs(),
-    });
-    if let (Some(b), serde_json::Value::Object(extra)) = (body.as_object_mut(), extra) {
-        b.extend(extra);
-    }
+fn token_response(token: String, ttl: Duration, business_id: Option<String>) -> Response {
+    let body = TokenResponse {
+        access_token: token,
+        token_type: TokenType::Bearer,
+        expires_in: ttl.as_secs(),
+        scope: business_id.is_some().then_some(BUSINESS_SCOPE),
+        business_id,
+    };
     (
         [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
         axum::Json(body),

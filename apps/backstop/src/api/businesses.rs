@@ -8,26 +8,47 @@ use backstop_axum::auth::Principal;
 use backstop_axum::extract::{Json, Path, Query};
 use backstop_axum::idempotency::IdempotencyClaim;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::AppState;
 use super::auth::{BUSINESS_SCOPE, PARTNER_SCOPE};
 use super::created::{respond, stored_json};
+use super::openapi::{Country, Currency, email, text_255};
 use super::page::{PageQuery, Paginated};
 use super::validate::Fields;
 use crate::db::{Business, Completion, Insert, NewBusiness, millis_to_rfc3339};
 
 /// A business as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct BusinessView {
+    /// The business's id (`biz_...`).
     id: String,
+    /// The partner's own id for it.
     external_id: String,
+    /// Its legal name.
     legal_name: String,
+    /// Its billing email address.
     email: String,
+    /// ISO 3166-1 alpha-2 country code.
+    #[schema(value_type = Country)]
     country: String,
+    /// The currency it bills in.
+    #[schema(value_type = Currency)]
     base_currency: String,
+    /// When it was created (RFC 3339).
+    #[schema(format = DateTime)]
     created_at: String,
+    /// On create only: whether this request created it.
     #[serde(rename = "_meta", skip_serializing_if = "Option::is_none")]
-    meta: Option<serde_json::Value>,
+    meta: Option<CreateMeta>,
+}
+
+/// What a create did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreateMeta {
+    /// `true` when this request created the business, `false` when its `external_id` was seen before
+    /// and the existing business is returned.
+    created: bool,
 }
 
 impl From<Business> for BusinessView {
@@ -45,13 +66,24 @@ impl From<Business> for BusinessView {
     }
 }
 
-/// The create body (every field optional here so that every missing one is reported at once).
-#[derive(Debug, Deserialize)]
+/// The create body. (Every field is an `Option` here so that every missing one is reported at
+/// once; the document says which are required.)
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateBusiness {
+    /// Your own id for the business: a second create with the same one returns the first.
+    #[schema(required = true, schema_with = text_255)]
     external_id: Option<String>,
+    /// Its legal name.
+    #[schema(required = true, schema_with = text_255)]
     legal_name: Option<String>,
+    /// Its billing email address.
+    #[schema(required = true, schema_with = email)]
     email: Option<String>,
+    /// ISO 3166-1 alpha-2 country code.
+    #[schema(value_type = Country, required = true)]
     country: Option<String>,
+    /// The currency it bills in.
+    #[schema(value_type = Currency, required = true)]
     base_currency: Option<String>,
 }
 
@@ -113,7 +145,7 @@ fn view_of(outcome: Insert<Business>) -> (StatusCode, BusinessView) {
         Insert::Existing(b) => (StatusCode::OK, b, false),
     };
     let mut view = BusinessView::from(business);
-    view.meta = Some(serde_json::json!({ "created": created }));
+    view.meta = Some(CreateMeta { created });
     (status, view)
 }
 

@@ -8,21 +8,29 @@ use backstop_axum::auth::Principal;
 use backstop_axum::extract::{Json, Path, Query};
 use backstop_axum::idempotency::IdempotencyClaim;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::AppState;
 use super::auth::require_business;
 use super::created::{respond, stored_json};
+use super::openapi::{email, text_255};
 use super::page::{PageQuery, Paginated};
 use super::validate::Fields;
 use crate::db::{Completion, Customer, Insert, NewCustomer, millis_to_rfc3339};
 
 /// A customer as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct CustomerView {
+    /// The customer's id (`cus_...`).
     id: String,
+    /// The business it belongs to.
     business_id: String,
+    /// Its name.
     name: String,
+    /// Its email address.
     email: String,
+    /// When it was created (RFC 3339).
+    #[schema(format = DateTime)]
     created_at: String,
 }
 
@@ -39,9 +47,13 @@ impl From<Customer> for CustomerView {
 }
 
 /// The create body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateCustomer {
+    /// The customer's name.
+    #[schema(required = true, schema_with = text_255)]
     name: Option<String>,
+    /// The customer's email address.
+    #[schema(required = true, schema_with = email)]
     email: Option<String>,
 }
 

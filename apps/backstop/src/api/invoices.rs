@@ -8,37 +8,60 @@ use backstop_axum::auth::Principal;
 use backstop_axum::extract::{Json, Path, Query};
 use backstop_axum::idempotency::IdempotencyClaim;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::AppState;
 use super::auth::require_business;
 use super::created::{respond, stored_json};
+use super::openapi::{Currency, date, optional_text_255, text_64, text_500};
 use super::page::{PageQuery, Paginated};
-use super::validate::Fields;
+use super::validate::{Fields, is_blank_char};
 use crate::db::{Completion, Insert, Invoice, LineItem, NewInvoice, millis_to_rfc3339};
 
 /// The most lines an invoice may have.
 pub const MAX_LINE_ITEMS: usize = 100;
+/// The largest quantity of a line.
+pub const MAX_QUANTITY: i64 = 1_000_000;
+/// The largest unit amount of a line, in minor units. With [`MAX_QUANTITY`] and [`MAX_LINE_ITEMS`],
+/// no invoice the document calls valid can overflow its total (10^6 × 10^10 × 100 = 10^18 < 2^63).
+pub const MAX_UNIT_AMOUNT: i64 = 10_000_000_000;
 
 /// An invoice as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct InvoiceView {
+    /// The invoice's id (`inv_...`).
     id: String,
+    /// The business it belongs to.
     business_id: String,
+    /// The customer billed.
     customer_id: String,
+    /// The business's own id for it, if given.
     external_id: Option<String>,
+    /// The currency.
+    #[schema(value_type = Currency)]
     currency: String,
+    /// When it is due (`YYYY-MM-DD`).
+    #[schema(format = Date)]
     due_date: String,
+    /// The sum of the lines' amounts, in minor units.
     total: i64,
+    /// The lines.
     line_items: Vec<LineItemView>,
+    /// When it was created (RFC 3339).
+    #[schema(format = DateTime)]
     created_at: String,
 }
 
 /// An invoice line as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct LineItemView {
+    /// What was sold.
     description: String,
+    /// How many.
     quantity: i64,
+    /// The price of one, in minor units.
     unit_amount: i64,
+    /// `quantity × unit_amount`.
     amount: i64,
 }
 
@@ -68,21 +91,78 @@ impl From<Invoice> for InvoiceView {
 }
 
 /// The create body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateInvoice {
+    /// A customer of this business.
+    #[schema(required = true, schema_with = text_64)]
     customer_id: Option<String>,
+    /// Your own id for the invoice, unique in the business (a second create with it gets 409
+    /// `DUPLICATE_EXTERNAL_ID`).
+    #[schema(schema_with = optional_text_255)]
     external_id: Option<String>,
+    /// The currency.
+    #[schema(value_type = Currency, required = true)]
     currency: Option<String>,
+    /// When it is due (`YYYY-MM-DD`).
+    #[schema(required = true, schema_with = date)]
     due_date: Option<String>,
+    /// The lines (1 to 100).
+    #[schema(value_type = Vec<CreateLineItem>, required = true, min_items = 1, max_items = 100)]
     line_items: Option<Vec<CreateLineItem>>,
 }
 
 /// One line of the create body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateLineItem {
+    /// What was sold.
+    #[schema(required = true, schema_with = text_500)]
     description: Option<String>,
+    /// How many (1 to 1,000,000).
+    #[serde(default, deserialize_with = "integer")]
+    #[schema(value_type = i64, required = true, minimum = 1, maximum = 1_000_000)]
     quantity: Option<i64>,
+    /// The price of one, in minor units (0 to 10^10).
+    #[serde(default, deserialize_with = "integer")]
+    #[schema(value_type = i64, required = true, minimum = 0, maximum = 10_000_000_000_i64)]
     unit_amount: Option<i64>,
+}
+
+/// A JSON integer: a number with no fractional part, whether written `3` or `3.0` (JSON and JSON
+/// Schema do not tell them apart; serde's `i64` refuses `3.0`).
+fn integer<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    struct Integer;
+    impl<'de> serde::de::Visitor<'de> for Integer {
+        type Value = Option<i64>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an integer")
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<S: serde::Deserializer<'de>>(self, d: S) -> Result<Self::Value, S::Error> {
+            d.deserialize_any(self)
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            i64::try_from(v)
+                .map(Some)
+                .map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(v), &self))
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            // Within ±2^53 every integral f64 is exact; beyond, bounds checks reject it anyway.
+            if v.fract() == 0.0 && v.abs() <= 9_007_199_254_740_992.0 {
+                Ok(Some(v as i64))
+            } else {
+                Err(E::invalid_type(serde::de::Unexpected::Float(v), &self))
+            }
+        }
+    }
+    d.deserialize_option(Integer)
 }
 
 fn check_lines(
@@ -131,6 +211,13 @@ fn check_lines(
                 );
                 None
             }
+            Some(q) if q > MAX_QUANTITY => {
+                f.add(
+                    format!("line_items[{i}].quantity"),
+                    format!("Must be at most {MAX_QUANTITY}."),
+                );
+                None
+            }
             Some(q) => Some(q),
         };
         let unit_amount = match line.unit_amount {
@@ -145,6 +232,13 @@ fn check_lines(
                 f.add(
                     format!("line_items[{i}].unit_amount"),
                     "Must be at least 0.",
+                );
+                None
+            }
+            Some(u) if u > MAX_UNIT_AMOUNT => {
+                f.add(
+                    format!("line_items[{i}].unit_amount"),
+                    format!("Must be at most {MAX_UNIT_AMOUNT}."),
                 );
                 None
             }
@@ -192,8 +286,8 @@ pub async fn create(
     let customer_id = f.required("customer_id", &body.customer_id, 64);
     let currency = f.currency("currency", &body.currency);
     let due_date = f.date("due_date", &body.due_date);
-    let external_id = match body.external_id.as_deref().map(str::trim) {
-        Some("") => {
+    let external_id = match body.external_id.as_deref() {
+        Some(e) if e.chars().all(is_blank_char) => {
             f.add("external_id", "May not be blank.");
             None
         }
@@ -204,7 +298,7 @@ pub async fn create(
             );
             None
         }
-        other => other,
+        other => other.map(|e| e.trim_matches(is_blank_char)),
     };
     let lines = check_lines(&mut f, &body.line_items);
     if let Some(id) = customer_id

@@ -3,6 +3,7 @@
 use axum::http::Uri;
 use backstop::{ApiError, Code};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 /// The default page size.
 pub const DEFAULT_PAGE_SIZE: u32 = 20;
@@ -10,9 +11,14 @@ pub const DEFAULT_PAGE_SIZE: u32 = 20;
 pub const MAX_PAGE_SIZE: u32 = 100;
 
 /// The pagination query.
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    /// The page, from 1.
+    #[param(minimum = 1, maximum = 4_294_967_295_i64, format = Int64)]
     page: Option<u32>,
+    /// Items per page (default 20).
+    #[param(minimum = 1, maximum = 100)]
     page_size: Option<u32>,
 }
 
@@ -64,7 +70,7 @@ impl PageRequest {
 }
 
 /// A page of results.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Paginated<T> {
     /// Items in the whole list.
     pub count: i64,

@@ -15,6 +15,33 @@ MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE
 QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR \
 TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW";
 
+/// A value that is not blank: at least one character outside the blank set of [`is_blank_char`]
+/// (JSON Schema `pattern`, for the OpenAPI document).
+///
+/// The set is Unicode's White_Space plus U+001C..U+001F and U+FEFF, which ECMAScript's or
+/// Python's `\s` count as space too: spelled out, rather than `\S`, so that every regex engine
+/// (the server's, a validator's, a fuzzer's) agrees with the server on which strings are blank.
+pub const NON_BLANK_PATTERN: &str = r"[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff\u001c-\u001f]";
+
+/// The email addresses [`is_email`] accepts, as a JSON Schema `pattern` (with `maxLength` 254).
+pub const EMAIL_PATTERN: &str = r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-](?:[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{0,62}[A-Za-z0-9!#$%&'*+/=?^_`{|}~-])?@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$";
+
+/// The longest email address.
+pub const MAX_EMAIL_LEN: usize = 254;
+
+/// A date `YYYY-MM-DD`, as a JSON Schema `pattern` (with `format: date`).
+pub const DATE_PATTERN: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
+
+/// Every officially assigned ISO 3166-1 alpha-2 code.
+pub fn countries() -> impl Iterator<Item = &'static str> {
+    ISO_3166_ALPHA2.split(' ')
+}
+
+/// Whether `c` counts as blank (see [`NON_BLANK_PATTERN`]).
+pub fn is_blank_char(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '\u{1c}'..='\u{1f}' | '\u{feff}')
+}
+
 /// Collects field violations.
 #[derive(Debug, Default)]
 pub struct Fields(FieldViolations);
@@ -34,32 +61,39 @@ impl Fields {
         }
     }
 
-    /// A required, trimmed, non-empty string of at most `max` characters.
+    /// The value as sent, when present and not blank; otherwise "This field is required.".
+    fn present<'a>(&mut self, field: &str, value: &'a Option<String>) -> Option<&'a str> {
+        match value.as_deref() {
+            Some(v) if !v.chars().all(is_blank_char) => Some(v),
+            _ => {
+                self.add(field, "This field is required.");
+                None
+            }
+        }
+    }
+
+    /// A required, non-blank string of at most `max` characters as sent, returned without its
+    /// surrounding blanks.
     pub fn required<'a>(
         &mut self,
         field: &str,
         value: &'a Option<String>,
         max: usize,
     ) -> Option<&'a str> {
-        match value.as_deref().map(str::trim) {
-            None | Some("") => {
-                self.add(field, "This field is required.");
-                None
-            }
-            Some(v) if v.chars().count() > max => {
-                self.add(
-                    field,
-                    format!("Ensure this field has no more than {max} characters."),
-                );
-                None
-            }
-            Some(v) => Some(v),
+        let v = self.present(field, value)?;
+        if v.chars().count() > max {
+            self.add(
+                field,
+                format!("Ensure this field has no more than {max} characters."),
+            );
+            return None;
         }
+        Some(v.trim_matches(is_blank_char))
     }
 
-    /// A required email address.
+    /// A required email address ([`is_email`], exactly as sent).
     pub fn email<'a>(&mut self, field: &str, value: &'a Option<String>) -> Option<&'a str> {
-        let v = self.required(field, value, 254)?;
+        let v = self.present(field, value)?;
         if is_email(v) {
             Some(v)
         } else {
@@ -68,9 +102,9 @@ impl Fields {
         }
     }
 
-    /// A required currency code (GBP, EUR or USD).
+    /// A required currency code (GBP, EUR or USD), exactly as sent.
     pub fn currency<'a>(&mut self, field: &str, value: &'a Option<String>) -> Option<&'a str> {
-        let v = self.required(field, value, 3)?;
+        let v = self.present(field, value)?;
         if CURRENCIES.contains(&v) {
             Some(v)
         } else {
@@ -82,10 +116,10 @@ impl Fields {
         }
     }
 
-    /// A required ISO 3166-1 alpha-2 country code (upper case).
+    /// A required ISO 3166-1 alpha-2 country code (upper case), exactly as sent.
     pub fn country<'a>(&mut self, field: &str, value: &'a Option<String>) -> Option<&'a str> {
-        let v = self.required(field, value, 2)?;
-        if v.len() == 2 && ISO_3166_ALPHA2.split(' ').any(|c| c == v) {
+        let v = self.present(field, value)?;
+        if v.len() == 2 && countries().any(|c| c == v) {
             Some(v)
         } else {
             self.add(
@@ -96,11 +130,16 @@ impl Fields {
         }
     }
 
-    /// A required date `YYYY-MM-DD`.
+    /// A required date `YYYY-MM-DD` ([`DATE_PATTERN`], a real calendar date), exactly as sent.
     pub fn date<'a>(&mut self, field: &str, value: &'a Option<String>) -> Option<&'a str> {
-        let v = self.required(field, value, 10)?;
+        let v = self.present(field, value)?;
         let format = time::macros::format_description!("[year]-[month]-[day]");
-        if v.len() == 10 && time::Date::parse(v, &format).is_ok() {
+        let shaped = v.len() == 10
+            && v.bytes().enumerate().all(|(i, b)| match i {
+                4 | 7 => b == b'-',
+                _ => b.is_ascii_digit(),
+            });
+        if shaped && time::Date::parse(v, &format).is_ok() {
             Some(v)
         } else {
             self.add(field, "Enter a valid date in the format YYYY-MM-DD.");
@@ -109,21 +148,24 @@ impl Fields {
     }
 }
 
-/// A pragmatic email check: one `@`, a non-empty local part, a dotted domain of letters, digits and
-/// hyphens, no spaces.
+/// A pragmatic email check, the rule of [`EMAIL_PATTERN`] (the WHATWG HTML rule, tightened): at
+/// most 254 characters; a local part of 1 to 64 characters from `A-Za-z0-9!#$%&'*+/=?^_`{|}~.-`
+/// that neither starts nor ends with a dot; one `@`; a domain of at least two dot-separated labels
+/// of letters, digits and inner hyphens (at most 63 each), the last of at least two letters.
 pub fn is_email(v: &str) -> bool {
+    const LOCAL_SPECIALS: &str = "!#$%&'*+/=?^_`{|}~-";
+    if v.chars().count() > MAX_EMAIL_LEN {
+        return false;
+    }
     let Some((local, domain)) = v.split_once('@') else {
         return false;
     };
-    if local.is_empty() || local.len() > 64 || domain.contains('@') {
-        return false;
-    }
-    if !local
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c))
+    let local_char = |c: char| c.is_ascii_alphanumeric() || LOCAL_SPECIALS.contains(c);
+    if local.is_empty()
+        || local.len() > 64
+        || !local.chars().all(|c| local_char(c) || c == '.')
         || local.starts_with('.')
         || local.ends_with('.')
-        || local.contains("..")
     {
         return false;
     }
@@ -149,6 +191,7 @@ mod tests {
     fn emails() {
         assert!(is_email("ana@example.com"));
         assert!(is_email("a.b+c@mail.example.co.uk"));
+        assert!(is_email("a..b@x.com"), "as the WHATWG rule");
         for bad in [
             "",
             "ana",
@@ -159,6 +202,10 @@ mod tests {
             "ana@x..com",
             "ana@-x.com",
             "a@b@c.com",
+            ".ana@x.com",
+            "ana.@x.com",
+            " ana@x.com",
+            "ana@x.com\n",
         ] {
             assert!(!is_email(bad), "{bad}");
         }
@@ -174,5 +221,26 @@ mod tests {
         f.required("name", &None, 10);
         let e = f.finish().unwrap_err();
         assert_eq!(e.details().unwrap().fields().unwrap().len(), 5);
+    }
+
+    #[test]
+    fn blank_values_are_missing_and_codes_are_taken_as_sent() {
+        let mut f = Fields::default();
+        assert_eq!(f.required("a", &Some("\u{1c}\u{feff} \t".into()), 10), None);
+        assert_eq!(f.required("b", &Some("  x  ".into()), 5), Some("x"));
+        assert_eq!(
+            f.required("c", &Some("  x  ".into()), 4),
+            None,
+            "length as sent"
+        );
+        assert_eq!(f.currency("d", &Some(" GBP".into())), None);
+        assert_eq!(f.country("e", &Some("gb".into())), None);
+        assert_eq!(f.date("f", &Some("+026-01-01".into())), None);
+        assert_eq!(f.date("g", &Some("2024-02-29".into())), Some("2024-02-29"));
+        let e = f.finish().unwrap_err();
+        let fields = e.details().unwrap().fields().unwrap();
+        assert_eq!(fields.get("a").unwrap(), ["This field is required."]);
+        assert!(fields.get("b").is_none());
+        assert_eq!(fields.len(), 5);
     }
 }

@@ -318,5 +318,24 @@ pub fn expect_error(
         listed.contains(code),
         "OpenAPI names {code} under {status} for {method} {template}: {listed}"
     );
+    // The response's schema lists the code in its enum (wherever the profile puts the code).
+    let content = responses[status.to_string()]["content"]
+        .as_object()
+        .and_then(|c| c.values().next())
+        .unwrap_or_else(|| panic!("{method} {template} {status}: no content"));
+    let props = &content["schema"]["properties"];
+    let enumerated = [
+        &props["error"]["properties"]["code"]["enum"],
+        &props["error_code"]["enum"],
+        &props["code"]["enum"],
+    ]
+    .into_iter()
+    .filter_map(|e| e.as_array())
+    .flatten()
+    .any(|c| c.as_str().is_some_and(|c| c.eq_ignore_ascii_case(code)));
+    assert!(
+        enumerated,
+        "the {status} schema of {method} {template} lists {code} in its code enum: {content}"
+    );
     error
 }

@@ -1,4 +1,4 @@
-//! Each error logged once, structured (CONTRACT.md §4).
+//! Each error logged once, structured (docs/CONTRACT.md §12).
 
 use std::fmt::Write as _;
 use std::sync::OnceLock;

@@ -30,7 +30,7 @@ pub type InnerStack<S> = S;
 /// The error contract as one tower [`Layer`].
 ///
 /// Outermost first, it installs:
-/// 1. **request id** (CONTRACT.md §3): an incoming `X-Request-Id` is kept when valid and replaced by
+/// 1. **request id** (docs/CONTRACT.md §4): an incoming `X-Request-Id` is kept when valid and replaced by
 ///    a fresh UUID v7 otherwise; the request's `X-Request-Id` header then holds it for everything
 ///    inside the layer (read it with the [`RequestId`](crate::RequestId) extractor), and every
 ///    response carries it in its own;
@@ -207,7 +207,7 @@ impl Contract {
     /// Whether a 404 `NOT_FOUND` for a path that no route matched (the router's fallback) is
     /// recorded in the [`ErrorSink`]. Default: off; such 404s are still logged (at `INFO`).
     ///
-    /// CONTRACT.md §4 keeps records so that the principal who made a request can look its error up.
+    /// docs/CONTRACT.md §12 keeps records so that the principal who made a request can look its error up.
     /// Requests for unknown paths are mostly scanners and typos, usually without credentials (so no
     /// principal could ever look them up), and with a bounded sink any anonymous client sending
     /// them fast would evict the records of real failures. Turn this on to keep them anyway.

@@ -30,7 +30,7 @@ pub(crate) const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-i
 /// The service the [`Contract`](super::Contract) layer wraps each route in.
 ///
 /// The request id, panic catching, load shedding and timeout are hand-written here rather than tower-http's
-/// `SetRequestId` (it keeps any incoming id unvalidated, and CONTRACT.md §3 replaces invalid ones) and
+/// `SetRequestId` (it keeps any incoming id unvalidated, and docs/CONTRACT.md §4 replaces invalid ones) and
 /// tower's `ConcurrencyLimit`/`LoadShed`/`Timeout` (optional tower layers change the error and service
 /// types through `Either`, and `LoadShed` needs a `poll_ready` dance; a `try_acquire` on a shared
 /// semaphore and `tokio::time::timeout` give the same behaviour with fixed types and no boxing).

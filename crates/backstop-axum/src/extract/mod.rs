@@ -1,4 +1,4 @@
-//! Drop-in extractors whose rejections are the contract's errors (CONTRACT.md §4).
+//! Drop-in extractors whose rejections are the contract's errors (docs/CONTRACT.md §5).
 //!
 //! | extractor | syntax | content type | shape |
 //! |---|---|---|---|

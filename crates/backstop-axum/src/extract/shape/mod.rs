@@ -1,6 +1,6 @@
 //! Every shape violation of a document at once.
 //!
-//! serde stops at the first error, and CONTRACT.md §4 wants every offending field listed. Only on the
+//! serde stops at the first error, and docs/CONTRACT.md §5 wants every offending field listed. Only on the
 //! error path (the fast path is a plain `serde_json::from_slice`), the body is read as a
 //! [`serde_json::Value`] and deserialized again through [`Recorder`], a deserializer over that value
 //! which, instead of failing on a wrongly typed value, records the violation with its path
