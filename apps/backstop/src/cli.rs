@@ -37,8 +37,9 @@ pub enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
-    /// Probe any HTTP API against the contract and report every violation.
-    Check(crate::check::CheckArgs),
+    /// Probe any HTTP API against the contract and report every violation (read-only unless --allow-writes).
+    #[command(after_help = backstop_check::probe::catalog::help())]
+    Check(backstop_check::cli::CheckArgs),
     /// Manage API keys.
     Keys {
         /// The action.
@@ -216,9 +217,6 @@ pub enum CliError {
     /// No such partner or key.
     #[error("{0} not found")]
     NotFound(String),
-    /// `backstop check` could not start.
-    #[error("check: {0}")]
-    Check(String),
     /// `backstop check` found violations (the report says which).
     #[error("check: the API violates the contract (see the report above)")]
     CheckFailed,
@@ -228,10 +226,11 @@ pub enum CliError {
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Serve(args) => serve(args.config()).await,
-        Command::Check(args) => match crate::check::run_cli(args).await {
-            Ok(true) => Ok(()),
-            Ok(false) => Err(CliError::CheckFailed),
-            Err(e) => Err(CliError::Check(e)),
+        Command::Check(args) => match backstop_check::cli::run(args).await {
+            0 => Ok(()),
+            1 => Err(CliError::CheckFailed),
+            // The check could not start and has said why in one line: exit 2, apart from violations (1).
+            code => std::process::exit(i32::from(code)),
         },
         Command::Partners { action, db } => {
             let conn = Db::connect(&db.database_url).await?;
