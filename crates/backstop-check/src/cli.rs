@@ -39,7 +39,7 @@ pub struct CheckArgs {
     /// shape.
     #[arg(long)]
     pub post_body: Option<String>,
-    /// Run the probes that may create something (bodies, oversize, idempotency), marked [writes] below.
+    /// Run the probes that may create something (bodies, oversize, idempotency), marked `[writes]` below.
     #[arg(long)]
     pub allow_writes: bool,
     /// The most requests the rate-limit probe sends (it stops at the first 429).
@@ -63,7 +63,12 @@ pub struct CheckArgs {
 }
 
 /// Headers that carry credentials: they go in `--auth-header`, so the credential probes can leave them out.
-const CREDENTIAL_HEADERS: [&str; 4] = ["authorization", "x-api-key", "cookie", "proxy-authorization"];
+const CREDENTIAL_HEADERS: [&str; 4] = [
+    "authorization",
+    "x-api-key",
+    "cookie",
+    "proxy-authorization",
+];
 
 /// Runs the check: the report on stdout, progress on stderr when it is a terminal, a setup failure as one line on
 /// stderr. Returns the exit status: 0 no violation, 1 violations, 2 the check could not start.
@@ -130,7 +135,10 @@ pub async fn config(args: &CheckArgs) -> Result<CheckConfig, SetupError> {
         })?);
     }
     for h in &args.headers {
-        let (name, value) = parse_header(h).map_err(|why| SetupError::Flag { flag: "--header", why })?;
+        let (name, value) = parse_header(h).map_err(|why| SetupError::Flag {
+            flag: "--header",
+            why,
+        })?;
         if CREDENTIAL_HEADERS.contains(&name.as_str()) {
             return Err(SetupError::Flag {
                 flag: "--header",
@@ -171,13 +179,20 @@ async fn load_openapi(source: &str, config: &CheckConfig) -> Result<Value, Setup
         if !resp.status().is_success() {
             return Err(fail(format!("status {}", resp.status().as_u16())));
         }
-        resp.bytes().await.map_err(|e| fail(crate::http::transport(&e)))?.to_vec()
+        resp.bytes()
+            .await
+            .map_err(|e| fail(crate::http::transport(&e)))?
+            .to_vec()
     } else {
-        tokio::fs::read(source).await.map_err(|e| fail(e.to_string()))?
+        tokio::fs::read(source)
+            .await
+            .map_err(|e| fail(e.to_string()))?
     };
     let doc: Value = serde_json::from_slice(&bytes).map_err(|e| fail(format!("not JSON: {e}")))?;
     if doc.get("paths").and_then(Value::as_object).is_none() {
-        return Err(fail("no `paths` object: not an OpenAPI 3 document".to_owned()));
+        return Err(fail(
+            "no `paths` object: not an OpenAPI 3 document".to_owned(),
+        ));
     }
     Ok(doc)
 }

@@ -170,7 +170,13 @@ mod tests {
     fn only_absolute_http_urls_are_accepted() {
         assert!(CheckConfig::new("http://127.0.0.1:8080").is_ok());
         assert!(CheckConfig::new("https://api.example.com/v2/").is_ok());
-        for bad in ["127.0.0.1:8080", "ftp://x", "http://", "http://x/?a=1", "not a url"] {
+        for bad in [
+            "127.0.0.1:8080",
+            "ftp://x",
+            "http://",
+            "http://x/?a=1",
+            "not a url",
+        ] {
             assert!(
                 matches!(CheckConfig::new(bad), Err(SetupError::Url { .. })),
                 "{bad}"

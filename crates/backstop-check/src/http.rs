@@ -199,18 +199,31 @@ fn setup_error(config: &CheckConfig, e: &reqwest::Error) -> SetupError {
     let target = config.target();
     let detail = chain(e);
     let lower = detail.to_ascii_lowercase();
-    if ["tls", "certificate", "handshake", "ssl", "corrupt message", "invalidcontenttype"]
-        .iter()
-        .any(|w| lower.contains(w))
+    if [
+        "tls",
+        "certificate",
+        "handshake",
+        "ssl",
+        "corrupt message",
+        "invalidcontenttype",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
     {
-        SetupError::Tls { target, why: detail }
+        SetupError::Tls {
+            target,
+            why: detail,
+        }
     } else if e.is_timeout() {
         SetupError::Unreachable {
             target,
             why: format!("no answer within {:?}", config.timeout),
         }
     } else {
-        SetupError::Unreachable { target, why: detail }
+        SetupError::Unreachable {
+            target,
+            why: detail,
+        }
     }
 }
 

@@ -43,8 +43,20 @@ const METHODS: [&str; 7] = ["get", "post", "put", "patch", "delete", "head", "op
 /// Last path segments of health, metrics and documentation endpoints, which are never rate limited or probed as
 /// API routes.
 const NOT_API: [&str; 14] = [
-    "health", "healthz", "healthcheck", "ready", "readyz", "live", "livez", "ping", "status", "metrics",
-    "openapi.json", "openapi", "docs", "swagger.json",
+    "health",
+    "healthz",
+    "healthcheck",
+    "ready",
+    "readyz",
+    "live",
+    "livez",
+    "ping",
+    "status",
+    "metrics",
+    "openapi.json",
+    "openapi",
+    "docs",
+    "swagger.json",
 ];
 
 impl Route {
@@ -102,7 +114,9 @@ impl Routes {
     /// Reads routes from an OpenAPI 3 document.
     pub fn from_openapi(doc: &Value) -> Routes {
         let global_security = doc.get("security").and_then(Value::as_array);
-        let schemes = doc.pointer("/components/securitySchemes").and_then(Value::as_object);
+        let schemes = doc
+            .pointer("/components/securitySchemes")
+            .and_then(Value::as_object);
         let declares_security = global_security.is_some_and(|a| !a.is_empty())
             || schemes.is_some_and(|o| !o.is_empty());
         let scheme_type = |name: &str| -> String {
@@ -138,7 +152,9 @@ impl Routes {
                             .collect();
                         // `[{}]` or `[]` means anonymous access is allowed.
                         let anonymous = reqs.is_empty()
-                            || reqs.iter().any(|r| r.as_object().is_some_and(|o| o.is_empty()));
+                            || reqs
+                                .iter()
+                                .any(|r| r.as_object().is_some_and(|o| o.is_empty()));
                         (!anonymous, names)
                     }
                     // A document that declares no security: an operation listing a 401 needs credentials.
@@ -147,8 +163,12 @@ impl Routes {
                     }
                     None => (false, Vec::new()),
                 };
-                let content = op.pointer("/requestBody/content").and_then(Value::as_object);
-                let body_types = content.map(|c| c.keys().cloned().collect()).unwrap_or_default();
+                let content = op
+                    .pointer("/requestBody/content")
+                    .and_then(Value::as_object);
+                let body_types = content
+                    .map(|c| c.keys().cloned().collect())
+                    .unwrap_or_default();
                 let body_schema = content
                     .and_then(|c| c.iter().find(|(k, _)| k.contains("json")))
                     .and_then(|(_, v)| v.get("schema"))
@@ -219,7 +239,9 @@ impl Routes {
             .iter()
             .filter(|r| !r.is_token_endpoint() && !r.is_infrastructure())
             .filter_map(|r| r.op("POST").map(|o| (r, o)))
-            .filter(|(_, o)| o.body_types.is_empty() || o.body_types.iter().any(|t| t.contains("json")))
+            .filter(|(_, o)| {
+                o.body_types.is_empty() || o.body_types.iter().any(|t| t.contains("json"))
+            })
             .min_by_key(|(r, _)| (r.is_templated(), r.path.len()))
     }
 
@@ -266,7 +288,11 @@ impl Routes {
             .clone()
             .filter(|r| r.op("GET").is_some_and(|o| o.limited))
             .collect();
-        let pool: Vec<&Route> = if listed.is_empty() { candidates.collect() } else { listed };
+        let pool: Vec<&Route> = if listed.is_empty() {
+            candidates.collect()
+        } else {
+            listed
+        };
         pool.into_iter().min_by_key(|r| {
             let secured = r.op("GET").is_some_and(|o| o.secured);
             (secured != has_credentials, r.is_templated(), r.path.len())
@@ -305,13 +331,26 @@ mod tests {
         let r = Routes::from_openapi(&doc);
         let (post, op) = r.post_target().unwrap();
         assert_eq!(post.path, "/v1/things/");
-        assert_eq!(op.body_schema.as_ref().unwrap()["properties"]["name"]["type"], "string");
+        assert_eq!(
+            op.body_schema.as_ref().unwrap()["properties"]["name"]["type"],
+            "string"
+        );
         assert_eq!(r.public_get().unwrap().path, "/healthz");
         assert_eq!(r.secured_get().unwrap().path, "/v1/things/");
-        assert_eq!(r.secured_get().unwrap().op("GET").unwrap().schemes, ["bearer"]);
-        assert_eq!(r.limited_get(false).unwrap().path, "/v1/things/", "never the health check");
+        assert_eq!(
+            r.secured_get().unwrap().op("GET").unwrap().schemes,
+            ["bearer"]
+        );
+        assert_eq!(
+            r.limited_get(false).unwrap().path,
+            "/v1/things/",
+            "never the health check"
+        );
         let (route, method) = r.refused_on_random_id().unwrap();
-        assert_eq!((route.path.as_str(), method), ("/v1/things/{id}/", "DELETE"));
+        assert_eq!(
+            (route.path.as_str(), method),
+            ("/v1/things/{id}/", "DELETE")
+        );
         assert_eq!(route.concrete("x1"), "/v1/things/x1/");
     }
 }

@@ -20,7 +20,9 @@ struct Args {
 fn flags(framework: &str, base: &str, writes: bool) -> Vec<String> {
     let mut f = vec!["backstop-check".to_owned(), base.to_owned()];
     match framework {
-        "fastapi" | "fastapi_problem" => f.extend(["--openapi".to_owned(), format!("{base}/openapi.json")]),
+        "fastapi" | "fastapi_problem" => {
+            f.extend(["--openapi".to_owned(), format!("{base}/openapi.json")])
+        }
         "drf" => f.extend(["--get-route", "/items/", "--post-route", "/items/"].map(String::from)),
         _ => f.extend(["--get-route", "/items", "--post-route", "/items"].map(String::from)),
     }
@@ -40,20 +42,31 @@ struct Run {
 
 async fn run(framework: &str, writes: bool) -> Run {
     let replay = support::start(framework).await;
-    let args = Args::try_parse_from(flags(framework, &replay.base, writes)).unwrap().args;
+    let args = Args::try_parse_from(flags(framework, &replay.base, writes))
+        .unwrap()
+        .args;
     let config = cli::config(&args).await.expect("the flags are valid");
     let started = Instant::now();
-    let report = backstop_check::run(config, &mut |_, _, _| {}).await.expect("the fixture server is reachable");
+    let report = backstop_check::run(config, &mut |_, _, _| {})
+        .await
+        .expect("the fixture server is reachable");
     eprintln!(
         "{framework} ({}): {:?}, {} pass, {} fail, {} skip",
-        if writes { "--allow-writes" } else { "read-only" },
+        if writes {
+            "--allow-writes"
+        } else {
+            "read-only"
+        },
         started.elapsed(),
         report.counts.pass,
         report.counts.fail,
         report.counts.skip
     );
     let unmatched = replay.stats.unmatched.lock().unwrap().clone();
-    assert!(unmatched.is_empty(), "requests with no fixture (re-record with record.sh):\n{unmatched:#?}");
+    assert!(
+        unmatched.is_empty(),
+        "requests with no fixture (re-record with record.sh):\n{unmatched:#?}"
+    );
     Run {
         records_delta: replay.stats.records_delta.load(Ordering::SeqCst),
         unsafe_requests: replay.stats.unsafe_requests.load(Ordering::SeqCst),
@@ -94,20 +107,46 @@ fn no_code_made_up(r: &Report) {
 async fn check(framework: &str, read_only: (&str, &[&str]), writes: (&str, &[&str], i64)) {
     let ro = run(framework, false).await;
     let table = ro.report.to_text();
-    assert_eq!(ro.records_delta, 0, "a default run changed {framework}'s records\n{table}");
-    assert_eq!(outcomes(&ro.report), read_only.0, "{framework} read-only\n{table}");
-    assert_eq!(finding_keys(&ro.report), read_only.1, "{framework} read-only\n{table}");
+    assert_eq!(
+        ro.records_delta, 0,
+        "a default run changed {framework}'s records\n{table}"
+    );
+    assert_eq!(
+        outcomes(&ro.report),
+        read_only.0,
+        "{framework} read-only\n{table}"
+    );
+    assert_eq!(
+        finding_keys(&ro.report),
+        read_only.1,
+        "{framework} read-only\n{table}"
+    );
     assert!(ro.report.has_failures());
     no_code_made_up(&ro.report);
     // Only DELETE under random ids or where Allow refuses it: nothing that can change an existing resource.
-    assert!(ro.unsafe_requests <= 1, "{framework}: {} unsafe requests", ro.unsafe_requests);
+    assert!(
+        ro.unsafe_requests <= 1,
+        "{framework}: {} unsafe requests",
+        ro.unsafe_requests
+    );
     assert!(ro.requests <= 40, "{framework}: {} requests", ro.requests);
 
     let rw = run(framework, true).await;
     let table = rw.report.to_text();
-    assert_eq!(outcomes(&rw.report), writes.0, "{framework} --allow-writes\n{table}");
-    assert_eq!(finding_keys(&rw.report), writes.1, "{framework} --allow-writes\n{table}");
-    assert_eq!(rw.records_delta, writes.2, "{framework} --allow-writes records\n{table}");
+    assert_eq!(
+        outcomes(&rw.report),
+        writes.0,
+        "{framework} --allow-writes\n{table}"
+    );
+    assert_eq!(
+        finding_keys(&rw.report),
+        writes.1,
+        "{framework} --allow-writes\n{table}"
+    );
+    assert_eq!(
+        rw.records_delta, writes.2,
+        "{framework} --allow-writes records\n{table}"
+    );
     no_code_made_up(&rw.report);
 }
 
@@ -121,7 +160,14 @@ async fn check(framework: &str, read_only: (&str, &[&str]), writes: (&str, &[&st
 async fn fastapi() {
     check(
         "fastapi",
-        ("FFFFFSSSSSSSSFFP", &["envelope.none.unrecognised", "rate-limit.absent", "request-id.absent"]),
+        (
+            "FFFFFSSSSSSSSFFP",
+            &[
+                "envelope.none.unrecognised",
+                "rate-limit.absent",
+                "request-id.absent",
+            ],
+        ),
         (
             "FFFFFSSFFFFFFFFF",
             &[

@@ -3,22 +3,24 @@
 
 use reqwest::Method;
 
-use super::{Prober, ProbeSpec, Verdict, expect_code, expect_status, random_id, unreachable};
+use super::{ProbeSpec, Prober, Verdict, expect_code, expect_status, random_id, unreachable};
 use crate::http::Request;
 use crate::wire::Issue;
 
 impl Prober {
     fn secured_path(&self) -> Option<(String, bool)> {
         let route = self.http().config().routes.secured_get()?;
-        let bearer = route
-            .op("GET")
-            .is_some_and(|o| o.schemes.is_empty() || o.schemes.iter().any(|s| s == "bearer" || s == "oauth2"));
+        let bearer = route.op("GET").is_some_and(|o| {
+            o.schemes.is_empty() || o.schemes.iter().any(|s| s == "bearer" || s == "oauth2")
+        });
         Some((route.concrete(&random_id()), bearer))
     }
 
     pub(super) async fn missing_credentials(&mut self, spec: &'static ProbeSpec) -> Verdict {
         let Some((path, _)) = self.secured_path() else {
-            return Verdict::skip("no GET route known to need credentials (give --openapi, or --get-route with --routes-need-auth)");
+            return Verdict::skip(
+                "no GET route known to need credentials (give --openapi, or --get-route with --routes-need-auth)",
+            );
         };
         let ex = match self.send(spec.name, Request::new(Method::GET, path)).await {
             Ok(ex) => ex,
@@ -37,14 +39,18 @@ impl Prober {
 
     pub(super) async fn garbage_token(&mut self, spec: &'static ProbeSpec) -> Verdict {
         let Some((path, bearer)) = self.secured_path() else {
-            return Verdict::skip("no GET route known to need credentials (give --openapi, or --get-route with --routes-need-auth)");
+            return Verdict::skip(
+                "no GET route known to need credentials (give --openapi, or --get-route with --routes-need-auth)",
+            );
         };
-        let req = Request::new(Method::GET, path).header("authorization", "Bearer backstop-check.garbage.token");
+        let req = Request::new(Method::GET, path)
+            .header("authorization", "Bearer backstop-check.garbage.token");
         let ex = match self.send(spec.name, req).await {
             Ok(ex) => ex,
             Err(e) => return unreachable(spec, e),
         };
-        let mut v = Verdict::new("401 with WWW-Authenticate: Bearer error=\"invalid_token\"").evidence(&ex);
+        let mut v =
+            Verdict::new("401 with WWW-Authenticate: Bearer error=\"invalid_token\"").evidence(&ex);
         let expected = "401 with code INVALID_TOKEN (or INVALID_API_KEY, AUTHENTICATION_FAILED) and WWW-Authenticate: Bearer error=\"invalid_token\"";
         if expect_status(spec, &ex, &[401], expected, &mut v) {
             expect_code(

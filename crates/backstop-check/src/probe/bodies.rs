@@ -4,19 +4,19 @@
 use reqwest::Method;
 use serde_json::{Map, Value, json};
 
-use super::{Prober, ProbeSpec, Verdict, expect_code, expect_status, random_id, unreachable};
+use super::{ProbeSpec, Prober, Verdict, expect_code, expect_status, random_id, unreachable};
 use crate::http::Request;
 use crate::routes::{Operation, Route};
 use crate::wire::{ECHO_MARKER, Issue, Shape};
 
 impl Prober {
     /// The create route, its operation, and the path to POST to.
-    fn post_target(&self) -> Result<(Route, Operation, String), Verdict> {
+    fn post_target(&self) -> Result<(Route, Operation, String), Box<Verdict>> {
         match self.http().config().routes.post_target() {
             Some((r, o)) => Ok((r.clone(), o.clone(), r.concrete(&random_id()))),
-            None => Err(Verdict::skip(
+            None => Err(Box::new(Verdict::skip(
                 "no JSON POST route known (give --openapi or --post-route)",
-            )),
+            ))),
         }
     }
 
@@ -30,9 +30,11 @@ impl Prober {
     ) -> Verdict {
         let (_, op, path) = match self.post_target() {
             Ok(t) => t,
-            Err(v) => return v,
+            Err(v) => return *v,
         };
-        let req = Request::new(Method::POST, path).authed(op.secured || self.has_credentials()).body(content_type, body);
+        let req = Request::new(Method::POST, path)
+            .authed(op.secured || self.has_credentials())
+            .body(content_type, body);
         let ex = match self.send(spec.name, req).await {
             Ok(ex) => ex,
             Err(e) => return unreachable(spec, e),
@@ -52,20 +54,25 @@ impl Prober {
 
     pub(super) async fn malformed_json(&mut self, spec: &'static ProbeSpec) -> Verdict {
         let body = format!(r#"{{"backstop_check": "{ECHO_MARKER}", "#).into_bytes();
-        self.post_probe(spec, "application/json", body, 400, "INVALID_FORMAT").await
+        self.post_probe(spec, "application/json", body, 400, "INVALID_FORMAT")
+            .await
     }
 
     pub(super) async fn wrong_content_type(&mut self, spec: &'static ProbeSpec) -> Verdict {
         let body = format!("backstop_check={ECHO_MARKER}").into_bytes();
-        self.post_probe(spec, "text/plain", body, 415, "UNSUPPORTED_MEDIA_TYPE").await
+        self.post_probe(spec, "text/plain", body, 415, "UNSUPPORTED_MEDIA_TYPE")
+            .await
     }
 
     pub(super) async fn validation(&mut self, spec: &'static ProbeSpec) -> Verdict {
         let (_, op, path) = match self.post_target() {
             Ok(t) => t,
-            Err(v) => return v,
+            Err(v) => return *v,
         };
-        let (body, fields, from) = wrong_shape(op.body_schema.as_ref(), self.http().config().post_body.as_ref());
+        let (body, fields, from) = wrong_shape(
+            op.body_schema.as_ref(),
+            self.http().config().post_body.as_ref(),
+        );
         let req = Request::new(Method::POST, path)
             .authed(op.secured || self.has_credentials())
             .body("application/json", body.to_string().into_bytes());
@@ -79,11 +86,20 @@ impl Prober {
         let expected = if fields.is_empty() {
             "422 VALIDATION_ERROR with a field map naming the offending fields".to_owned()
         } else {
-            format!("422 VALIDATION_ERROR naming every offending field: {}", fields.join(", "))
+            format!(
+                "422 VALIDATION_ERROR naming every offending field: {}",
+                fields.join(", ")
+            )
         };
-        let mut v = Verdict::new(format!("422 VALIDATION_ERROR naming the offending fields ({from})")).evidence(&ex);
+        let mut v = Verdict::new(format!(
+            "422 VALIDATION_ERROR naming the offending fields ({from})"
+        ))
+        .evidence(&ex);
         // The flat profile answers validation errors with 400 (docs/CONTRACT.md §2.2).
-        let flat = matches!(ex.inspection.as_ref().map(|i| &i.shape), Some(Shape::Envelope(backstop::Profile::Flat)));
+        let flat = matches!(
+            ex.inspection.as_ref().map(|i| &i.shape),
+            Some(Shape::Envelope(backstop::Profile::Flat))
+        );
         let statuses: &[u16] = if flat { &[400, 422] } else { &[422] };
         if !expect_status(spec, &ex, statuses, &expected, &mut v)
             || !expect_code(spec, &ex, &["VALIDATION_ERROR"], &expected, &mut v)
@@ -119,7 +135,11 @@ impl Prober {
                     "VALIDATION_ERROR names {} of {} offending fields (missing: {})",
                     fields.len() - missing.len(),
                     fields.len(),
-                    missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                    missing
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
                 expected,
             ));
@@ -132,7 +152,7 @@ impl Prober {
     pub(super) async fn oversized_body(&mut self, spec: &'static ProbeSpec) -> Verdict {
         let (_, op, path) = match self.post_target() {
             Ok(t) => t,
-            Err(v) => return v,
+            Err(v) => return *v,
         };
         let max = self.http().config().oversize_bytes;
         let mut sizes: Vec<usize> = [1usize, 2, 4, 8]
@@ -153,8 +173,15 @@ impl Prober {
                 .body("application/json", body);
             match self.send(spec.name, req).await {
                 Ok(ex) if ex.status.as_u16() == 413 => {
-                    let mut v = Verdict::new(format!("413 PAYLOAD_TOO_LARGE at {n} bytes")).evidence(&ex);
-                    expect_code(spec, &ex, &["PAYLOAD_TOO_LARGE"], "413 with code PAYLOAD_TOO_LARGE", &mut v);
+                    let mut v =
+                        Verdict::new(format!("413 PAYLOAD_TOO_LARGE at {n} bytes")).evidence(&ex);
+                    expect_code(
+                        spec,
+                        &ex,
+                        &["PAYLOAD_TOO_LARGE"],
+                        "413 with code PAYLOAD_TOO_LARGE",
+                        &mut v,
+                    );
                     return v;
                 }
                 Ok(ex) => {
@@ -179,9 +206,15 @@ impl Prober {
 
 /// A body of the wrong shape, the top-level fields it gets wrong, and where its shape came from: every property of
 /// the request schema (at most 16) or member of `--post-body` given a value of another type; else `{}`.
-fn wrong_shape(schema: Option<&Value>, sample: Option<&Value>) -> (Value, Vec<String>, &'static str) {
+fn wrong_shape(
+    schema: Option<&Value>,
+    sample: Option<&Value>,
+) -> (Value, Vec<String>, &'static str) {
     let mut body = Map::new();
-    if let Some(props) = schema.and_then(|s| s.get("properties")).and_then(Value::as_object) {
+    if let Some(props) = schema
+        .and_then(|s| s.get("properties"))
+        .and_then(Value::as_object)
+    {
         for (name, prop) in props.iter().take(16) {
             if let Some(t) = prop.get("type").and_then(Value::as_str) {
                 body.insert(name.clone(), wrong_for(t));
@@ -189,7 +222,11 @@ fn wrong_shape(schema: Option<&Value>, sample: Option<&Value>) -> (Value, Vec<St
         }
         if !body.is_empty() {
             let fields = body.keys().cloned().collect();
-            return (Value::Object(body), fields, "from the OpenAPI request schema");
+            return (
+                Value::Object(body),
+                fields,
+                "from the OpenAPI request schema",
+            );
         }
     }
     if let Some(Value::Object(sample)) = sample {
@@ -209,7 +246,11 @@ fn wrong_shape(schema: Option<&Value>, sample: Option<&Value>) -> (Value, Vec<St
             return (Value::Object(body), fields, "from --post-body");
         }
     }
-    (json!({}), Vec::new(), "an empty object: no schema or --post-body")
+    (
+        json!({}),
+        Vec::new(),
+        "an empty object: no schema or --post-body",
+    )
 }
 
 /// A value that is not of JSON-schema type `t`.
@@ -234,9 +275,15 @@ mod tests {
     fn every_field_gets_another_type() {
         let schema = json!({"properties": {"name": {"type": "string"}, "price": {"type": "number"}, "tags": {"type": "array"}}});
         let (body, fields, _) = wrong_shape(Some(&schema), None);
-        assert_eq!(body, json!({"name": 12345, "price": ECHO_MARKER, "tags": ECHO_MARKER}));
+        assert_eq!(
+            body,
+            json!({"name": 12345, "price": ECHO_MARKER, "tags": ECHO_MARKER})
+        );
         assert_eq!(fields, ["name", "price", "tags"]);
-        let (body, fields, _) = wrong_shape(Some(&json!({"type": "object"})), Some(&json!({"email": "a@b.c", "n": 1})));
+        let (body, fields, _) = wrong_shape(
+            Some(&json!({"type": "object"})),
+            Some(&json!({"email": "a@b.c", "n": 1})),
+        );
         assert_eq!(body, json!({"email": 12345, "n": ECHO_MARKER}));
         assert_eq!(fields, ["email", "n"]);
         assert_eq!(wrong_shape(None, None).0, json!({}));

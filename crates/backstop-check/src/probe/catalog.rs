@@ -18,7 +18,7 @@ pub struct ProbeSpec {
 macro_rules! probes {
     ($($id:ident = $name:literal, $clause:literal, $writes:literal, $sends:literal, $expects:literal;)*) => {
         $(
-            #[doc = concat!("`", $name, "`: ", $expects)]
+            #[doc = concat!("`", $name, "`, expects: `", $expects, "`")]
             pub const $id: ProbeSpec = ProbeSpec {
                 name: $name,
                 clause: $clause,

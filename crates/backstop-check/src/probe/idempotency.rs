@@ -3,7 +3,7 @@
 
 use reqwest::Method;
 
-use super::{Prober, ProbeSpec, Verdict, expect_code, expect_status, unreachable};
+use super::{ProbeSpec, Prober, Verdict, expect_code, expect_status, unreachable};
 use crate::http::Request;
 use crate::wire::Issue;
 
@@ -30,7 +30,9 @@ impl Prober {
     pub(super) async fn idempotency_replay(&mut self, spec: &'static ProbeSpec) -> Verdict {
         let (route, op) = match self.http().config().routes.post_target() {
             Some((r, o)) => (r.clone(), o.clone()),
-            None => return Verdict::skip("no JSON POST route known (give --openapi or --post-route)"),
+            None => {
+                return Verdict::skip("no JSON POST route known (give --openapi or --post-route)");
+            }
         };
         let path = route.concrete(&super::random_id());
         let body = match &self.http().config().post_body {
@@ -52,12 +54,16 @@ impl Prober {
         if let Some(why) = self.blocked(&first) {
             return Verdict::skip(why).evidence(&first);
         }
-        if first.status.is_server_error() || first.status.as_u16() == 429 {
+        if first.status.is_server_error() {
             let mut v = Verdict::new("").evidence(&first);
             v.issue(Issue::new(
                 spec.clause,
                 "status.idempotency_replay",
-                format!("{} got {}, which is never stored: the replay cannot be tested", first.request, first.status.as_u16()),
+                format!(
+                    "{} got {}, which is never stored: the replay cannot be tested",
+                    first.request,
+                    first.status.as_u16()
+                ),
                 "a stored outcome for the first request",
             ));
             return v;
@@ -74,7 +80,11 @@ impl Prober {
             replayed,
             auth,
         });
-        let mut v = Verdict::new(format!("the repeat replays {} with Idempotent-Replayed: true", first.status.as_u16())).evidence(&second);
+        let mut v = Verdict::new(format!(
+            "the repeat replays {} with Idempotent-Replayed: true",
+            first.status.as_u16()
+        ))
+        .evidence(&second);
         if !replayed {
             if second.status.as_u16() == first.status.as_u16() && !second.status.is_client_error() {
                 v.issue(absent(format!(
@@ -129,7 +139,9 @@ impl Prober {
             Err(e) => return unreachable(spec, e),
         };
         let mut v = Verdict::new("422 IDEMPOTENCY_KEY_MISMATCH for another body").evidence(&ex);
-        if !sent.replayed && !(ex.status.as_u16() == 422 && ex.code().as_deref() == Some("IDEMPOTENCY_KEY_MISMATCH")) {
+        let refused =
+            ex.status.as_u16() == 422 && ex.code().as_deref() == Some("IDEMPOTENCY_KEY_MISMATCH");
+        if !sent.replayed && !refused {
             v.issue(absent(format!(
                 "another body under a used Idempotency-Key got {}",
                 ex.status.as_u16()

@@ -170,7 +170,11 @@ impl Prober {
 
     /// Sends `req` for `probe`; an error response's envelope issues and exposures are recorded for the two
     /// reading probes, attributed to `probe` as well.
-    pub(crate) async fn send(&mut self, probe: &'static str, req: Request) -> Result<Exchange, String> {
+    pub(crate) async fn send(
+        &mut self,
+        probe: &'static str,
+        req: Request,
+    ) -> Result<Exchange, String> {
         let ex = self.http.send(req).await?;
         self.record(probe, &ex);
         Ok(ex)
@@ -207,7 +211,8 @@ impl Prober {
         self.http.config().auth.is_some()
     }
 
-    /// The skip reason when `ex` was stopped by credentials (401/403) the probe did not mean to test.
+    /// The skip reason when `ex` was stopped by credentials (401/403) or a spent quota (429), which the probe did not
+    /// mean to test.
     pub(crate) fn blocked(&self, ex: &Exchange) -> Option<String> {
         let given = self.has_credentials();
         match (ex.status, given) {
@@ -222,6 +227,12 @@ impl Prober {
             (StatusCode::FORBIDDEN, true) => Some(format!(
                 "the credential given lacks permission: {} got 403",
                 ex.request
+            )),
+            // A quota spent (by an earlier run, or another client) says nothing about this probe's contract.
+            (StatusCode::TOO_MANY_REQUESTS, _) => Some(format!(
+                "rate limited: {} got 429 (Retry-After: {}); run again once the quota refills",
+                ex.request,
+                ex.header("retry-after").unwrap_or("none")
             )),
             _ => None,
         }
@@ -241,17 +252,29 @@ pub(crate) fn evidence(ex: &Exchange) -> Evidence {
         headers: SHOWN
             .iter()
             .filter_map(|h| {
-                ex.headers
-                    .get(*h)
-                    .map(|v| (h.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                ex.headers.get(*h).map(|v| {
+                    (
+                        h.to_string(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
             })
             .collect(),
-        body_excerpt: crate::wire::excerpt(&String::from_utf8_lossy(&ex.body[..ex.body.len().min(2048)]), 200),
+        body_excerpt: crate::wire::excerpt(
+            &String::from_utf8_lossy(&ex.body[..ex.body.len().min(2048)]),
+            200,
+        ),
     }
 }
 
 /// Requires `ex`'s status to be one of `want`.
-pub(crate) fn expect_status(spec: &ProbeSpec, ex: &Exchange, want: &[u16], expected: &str, v: &mut Verdict) -> bool {
+pub(crate) fn expect_status(
+    spec: &ProbeSpec,
+    ex: &Exchange,
+    want: &[u16],
+    expected: &str,
+    v: &mut Verdict,
+) -> bool {
     if want.contains(&ex.status.as_u16()) {
         return true;
     }
@@ -266,7 +289,13 @@ pub(crate) fn expect_status(spec: &ProbeSpec, ex: &Exchange, want: &[u16], expec
 
 /// Requires `ex`'s body to carry one of `codes` (`*_NOT_FOUND` matches any code with that suffix). A body with no
 /// code contributes the envelope's own finding; a code is never made up.
-pub(crate) fn expect_code(spec: &ProbeSpec, ex: &Exchange, codes: &[&str], expected: &str, v: &mut Verdict) -> bool {
+pub(crate) fn expect_code(
+    spec: &ProbeSpec,
+    ex: &Exchange,
+    codes: &[&str],
+    expected: &str,
+    v: &mut Verdict,
+) -> bool {
     let Some(ins) = &ex.inspection else {
         return false;
     };
@@ -276,7 +305,11 @@ pub(crate) fn expect_code(spec: &ProbeSpec, ex: &Exchange, codes: &[&str], expec
             v.issue(Issue::new(
                 spec.clause,
                 format!("code.{}", spec.name),
-                format!("{} sent code {}", ex.request, ins.code.as_deref().unwrap_or(&c)),
+                format!(
+                    "{} sent code {}",
+                    ex.request,
+                    ins.code.as_deref().unwrap_or(&c)
+                ),
                 expected.to_owned(),
             ));
             false

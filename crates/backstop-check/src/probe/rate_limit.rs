@@ -7,7 +7,7 @@ use backstop::parse_retry_after;
 use futures_util::future::join_all;
 use reqwest::Method;
 
-use super::{Prober, ProbeSpec, Verdict, expect_code, random_id};
+use super::{ProbeSpec, Prober, Verdict, expect_code, random_id};
 use crate::http::{Exchange, Request};
 use crate::wire::Issue;
 
@@ -17,7 +17,13 @@ const CONCURRENCY: u32 = 8;
 impl Prober {
     pub(super) async fn rate_limit(&mut self, spec: &'static ProbeSpec) -> Verdict {
         let has_credentials = self.has_credentials();
-        let Some(route) = self.http().config().routes.limited_get(has_credentials).cloned() else {
+        let Some(route) = self
+            .http()
+            .config()
+            .routes
+            .limited_get(has_credentials)
+            .cloned()
+        else {
             return Verdict::skip("no API route with GET known (give --openapi or --get-route)");
         };
         let secured = route.op("GET").is_some_and(|o| o.secured);
@@ -33,7 +39,9 @@ impl Prober {
             let batch = (max - sent).min(CONCURRENCY);
             let http = self.http();
             let results = join_all((0..batch).map(|_| {
-                http.send(Request::new(Method::GET, path.clone()).authed(secured && has_credentials))
+                http.send(
+                    Request::new(Method::GET, path.clone()).authed(secured && has_credentials),
+                )
             }))
             .await;
             sent += batch;
@@ -80,7 +88,13 @@ impl Prober {
             "429 RATE_LIMIT_EXCEEDED within {sent} requests, with Retry-After and RateLimit fields"
         ))
         .evidence(&ex);
-        expect_code(spec, &ex, &["RATE_LIMIT_EXCEEDED"], "429 with code RATE_LIMIT_EXCEEDED", &mut v);
+        expect_code(
+            spec,
+            &ex,
+            &["RATE_LIMIT_EXCEEDED"],
+            "429 with code RATE_LIMIT_EXCEEDED",
+            &mut v,
+        );
         match ex.header("retry-after") {
             None => v.issue(Issue::new(
                 "8.2",

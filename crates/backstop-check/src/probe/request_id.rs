@@ -3,7 +3,7 @@
 use backstop::is_valid_request_id;
 use reqwest::Method;
 
-use super::{Prober, ProbeSpec, Verdict, random_id, unreachable};
+use super::{ProbeSpec, Prober, Verdict, random_id, unreachable};
 use crate::http::Request;
 use crate::wire::Issue;
 
@@ -42,13 +42,20 @@ impl Prober {
     pub(super) async fn request_id_replaced(&mut self, spec: &'static ProbeSpec) -> Verdict {
         let mut v = Verdict::new("invalid incoming ids are replaced by fresh valid ones");
         let path = self.plain_path();
-        for bad in ["evil%0d%0aSet-Cookie: backstop=1\tinjected", &"a".repeat(1024)] {
+        for bad in [
+            "evil%0d%0aSet-Cookie: backstop=1\tinjected",
+            &"a".repeat(1024),
+        ] {
             let req = Request::new(Method::GET, path.clone()).header("x-request-id", bad);
             let ex = match self.send(spec.name, req).await {
                 Ok(ex) => ex,
                 Err(e) => return unreachable(spec, e),
             };
-            let shown = if bad.len() > 40 { "a 1 KiB id" } else { "an id with CR/LF-like text" };
+            let shown = if bad.len() > 40 {
+                "a 1 KiB id"
+            } else {
+                "an id with CR/LF-like text"
+            };
             match ex.header("x-request-id") {
                 None => v.issue(absent()),
                 Some(got) if got == bad => v.issue(Issue::new(
@@ -60,12 +67,20 @@ impl Prober {
                 Some(got) if !is_valid_request_id(got) => v.issue(Issue::new(
                     spec.clause,
                     "request-id.invalid-made",
-                    format!("the replacement X-Request-Id {:?} is not a valid id", crate::wire::excerpt(got, 60)),
+                    format!(
+                        "the replacement X-Request-Id {:?} is not a valid id",
+                        crate::wire::excerpt(got, 60)
+                    ),
                     EXPECTED,
                 )),
                 Some(_) => {}
             }
-            if ex.headers.get_all("set-cookie").iter().any(|c| c.as_bytes().starts_with(b"backstop=")) {
+            if ex
+                .headers
+                .get_all("set-cookie")
+                .iter()
+                .any(|c| c.as_bytes().starts_with(b"backstop="))
+            {
                 v.issue(Issue::new(
                     spec.clause,
                     "request-id.header-injection",

@@ -4,7 +4,7 @@
 
 use reqwest::Method;
 
-use super::{Prober, ProbeSpec, Verdict, expect_code, expect_status, random_id, unreachable};
+use super::{ProbeSpec, Prober, Verdict, expect_code, expect_status, random_id, unreachable};
 use crate::http::Request;
 use crate::wire::Issue;
 
@@ -26,10 +26,21 @@ impl Prober {
     pub(super) async fn unknown_resource(&mut self, spec: &'static ProbeSpec) -> Verdict {
         let routes = &self.http().config().routes;
         // A route with parameters, else a random id under a known GET route (GET cannot change anything).
-        let (path, secured) = match (routes.templated_get(), routes.all.iter().find(|r| r.op("GET").is_some())) {
-            (Some(r), _) => (r.concrete(&random_id()), r.op("GET").is_some_and(|o| o.secured)),
-            (None, Some(r)) => (under_random_id(&r.path), r.op("GET").is_some_and(|o| o.secured)),
-            (None, None) => return Verdict::skip("no GET route known (give --openapi or --get-route)"),
+        let (path, secured) = match (
+            routes.templated_get(),
+            routes.all.iter().find(|r| r.op("GET").is_some()),
+        ) {
+            (Some(r), _) => (
+                r.concrete(&random_id()),
+                r.op("GET").is_some_and(|o| o.secured),
+            ),
+            (None, Some(r)) => (
+                under_random_id(&r.path),
+                r.op("GET").is_some_and(|o| o.secured),
+            ),
+            (None, None) => {
+                return Verdict::skip("no GET route known (give --openapi or --get-route)");
+            }
         };
         let req = Request::new(Method::GET, path).authed(secured);
         let ex = match self.send(spec.name, req).await {
@@ -47,7 +58,11 @@ impl Prober {
                 _ => &["INVALID_PARAMETER", "VALIDATION_ERROR"],
             };
             if expect_code(spec, &ex, codes, expected, &mut v) {
-                v.passed = format!("{} {} for a random id", ex.status.as_u16(), ex.code().unwrap_or_default());
+                v.passed = format!(
+                    "{} {} for a random id",
+                    ex.status.as_u16(),
+                    ex.code().unwrap_or_default()
+                );
             }
         }
         v
@@ -59,13 +74,20 @@ impl Prober {
         if let Some((route, method)) = routes.refused_on_random_id() {
             let secured = route.ops.iter().any(|o| o.secured);
             let path = route.concrete(&random_id());
-            return self.judge_405(spec, method, path, secured, "the document declares").await;
+            return self
+                .judge_405(spec, method, path, secured, "the document declares")
+                .await;
         }
         // 2. A method the server's own Allow leaves out (OPTIONS is safe).
         for route in routes.all.iter().filter(|r| !r.is_token_endpoint()) {
             let secured = route.ops.iter().any(|o| o.secured);
             let path = route.concrete(&random_id());
-            let Ok(ex) = self.send(spec.name, Request::new(Method::OPTIONS, path.clone()).authed(secured)).await
+            let Ok(ex) = self
+                .send(
+                    spec.name,
+                    Request::new(Method::OPTIONS, path.clone()).authed(secured),
+                )
+                .await
             else {
                 continue;
             };
@@ -81,12 +103,22 @@ impl Prober {
             }
         }
         // 3. Under a random id below a known route: DELETE cannot touch a resource that does not exist.
-        let Some(route) = routes.all.iter().find(|r| !r.is_token_endpoint() && r.path.len() > 1) else {
+        let Some(route) = routes
+            .all
+            .iter()
+            .find(|r| !r.is_token_endpoint() && r.path.len() > 1)
+        else {
             return Verdict::skip("no route known (give --openapi or --get-route/--post-route)");
         };
         let path = under_random_id(&route.path);
         let secured = route.ops.iter().any(|o| o.secured);
-        let ex = match self.send(spec.name, Request::new(Method::DELETE, path).authed(secured)).await {
+        let ex = match self
+            .send(
+                spec.name,
+                Request::new(Method::DELETE, path).authed(secured),
+            )
+            .await
+        {
             Ok(ex) => ex,
             Err(e) => return unreachable(spec, e),
         };
@@ -113,7 +145,10 @@ impl Prober {
         source: &str,
     ) -> Verdict {
         let m = Method::from_bytes(method.as_bytes()).unwrap_or(Method::DELETE);
-        let ex = match self.send(spec.name, Request::new(m, path).authed(secured)).await {
+        let ex = match self
+            .send(spec.name, Request::new(m, path).authed(secured))
+            .await
+        {
             Ok(ex) => ex,
             Err(e) => return unreachable(spec, e),
         };
@@ -133,9 +168,16 @@ impl Prober {
             ));
             return v;
         }
+        if ex.status.as_u16() == 429
+            && let Some(why) = self.blocked(&ex)
+        {
+            return Verdict::skip(why).evidence(&ex);
+        }
         let mut v = self.verdict_405(spec, &ex);
         if let Some(i) = v.issues.iter_mut().find(|i| i.key.starts_with("status.")) {
-            i.problem = format!("{} ({source} no {method}) ", i.problem).trim_end().to_owned();
+            i.problem = format!("{} ({source} no {method}) ", i.problem)
+                .trim_end()
+                .to_owned();
         }
         v
     }
@@ -176,9 +218,15 @@ mod tests {
     #[test]
     fn random_ids_go_below_collections_and_replace_ids() {
         let p = super::under_random_id("/items");
-        assert!(p.starts_with("/items/backstop-check-") && !p.ends_with('/'), "{p}");
+        assert!(
+            p.starts_with("/items/backstop-check-") && !p.ends_with('/'),
+            "{p}"
+        );
         assert!(super::under_random_id("/items/").ends_with('/'));
         let p = super::under_random_id("/items/42");
-        assert!(p.starts_with("/items/backstop-check-") && p.matches('/').count() == 2, "{p}");
+        assert!(
+            p.starts_with("/items/backstop-check-") && p.matches('/').count() == 2,
+            "{p}"
+        );
     }
 }

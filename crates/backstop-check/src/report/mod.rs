@@ -122,7 +122,7 @@ impl Report {
             fail: n(Outcome::Fail),
             skip: n(Outcome::Skip),
         };
-        findings.sort_by(|a, b| clause_order(&a.clause).cmp(&clause_order(&b.clause)));
+        findings.sort_by_key(|f| clause_order(&f.clause));
         Report {
             target,
             allow_writes,

@@ -41,8 +41,8 @@ pub fn request_id_member(profile: Profile) -> &'static str {
 /// - status: a numeric `status` and a string `error`.
 pub fn recognise(json: &Value, content_type: &str) -> Option<Profile> {
     let obj = json.as_object()?;
-    let is_problem_type = media_type(content_type)
-        .is_some_and(|m| m.eq_ignore_ascii_case(backstop::PROBLEM_JSON));
+    let is_problem_type =
+        media_type(content_type).is_some_and(|m| m.eq_ignore_ascii_case(backstop::PROBLEM_JSON));
     if is_problem_type
         || (obj.contains_key("type") && obj.contains_key("title") && obj.contains_key("status"))
     {
@@ -55,7 +55,14 @@ pub fn recognise(json: &Value, content_type: &str) -> Option<Profile> {
         }
         _ => {}
     }
-    const FLAT: [&str; 6] = ["error", "error_code", "details", "request_id", "timestamp", "retryable"];
+    const FLAT: [&str; 6] = [
+        "error",
+        "error_code",
+        "details",
+        "request_id",
+        "timestamp",
+        "retryable",
+    ];
     if obj.contains_key("error_code")
         || (obj.get("error").is_some_and(Value::is_string)
             && obj.keys().all(|k| FLAT.contains(&k.as_str())))
@@ -79,7 +86,12 @@ pub fn check(profile: Profile, json: &Value, status: StatusCode, content_type: &
     let empty = Map::new();
     // The object holding the members: `error` in the canonical profile, the body itself in the others.
     let (obj, prefix) = match profile {
-        Profile::Backstop => (top.get("error").and_then(Value::as_object).unwrap_or(&empty), "error."),
+        Profile::Backstop => (
+            top.get("error")
+                .and_then(Value::as_object)
+                .unwrap_or(&empty),
+            "error.",
+        ),
         _ => (&top, ""),
     };
     let mut r = Read {
@@ -119,7 +131,11 @@ pub fn check(profile: Profile, json: &Value, status: StatusCode, content_type: &
     }
 
     // The code.
-    let code_member = if profile == Profile::Flat { "error_code" } else { "code" };
+    let code_member = if profile == Profile::Flat {
+        "error_code"
+    } else {
+        "code"
+    };
     match obj.get(code_member) {
         None => missing(code_member, &mut r),
         Some(Value::String(c)) => {
@@ -129,12 +145,20 @@ pub fn check(profile: Profile, json: &Value, status: StatusCode, content_type: &
                 is_screaming_snake(c)
             };
             if !ok {
-                let spelling = if profile == Profile::Flat { "lower_snake" } else { "SCREAMING_SNAKE" };
+                let spelling = if profile == Profile::Flat {
+                    "lower_snake"
+                } else {
+                    "SCREAMING_SNAKE"
+                };
                 invalid(code_member, format!("{c:?} is not {spelling}"), &mut r);
             }
             r.code = Some(c.clone());
         }
-        Some(other) => invalid(code_member, format!("is {}, not a string", kind(other)), &mut r),
+        Some(other) => invalid(
+            code_member,
+            format!("is {}, not a string", kind(other)),
+            &mut r,
+        ),
     }
 
     // The message.
@@ -146,7 +170,11 @@ pub fn check(profile: Profile, json: &Value, status: StatusCode, content_type: &
     match obj.get(message_member) {
         None => missing(message_member, &mut r),
         Some(Value::String(s)) if !s.trim().is_empty() => {}
-        Some(other) => invalid(message_member, format!("is {}, not a message", kind(other)), &mut r),
+        Some(other) => invalid(
+            message_member,
+            format!("is {}, not a message", kind(other)),
+            &mut r,
+        ),
     }
 
     // Profile-specific members.
@@ -161,7 +189,11 @@ pub fn check(profile: Profile, json: &Value, status: StatusCode, content_type: &
                     &mut r,
                 ),
             }
-            let reason = if profile == Profile::Status { "error" } else { "title" };
+            let reason = if profile == Profile::Status {
+                "error"
+            } else {
+                "title"
+            };
             match obj.get(reason) {
                 None => missing(reason, &mut r),
                 Some(Value::String(_)) => {}
@@ -171,7 +203,11 @@ pub fn check(profile: Profile, json: &Value, status: StatusCode, content_type: &
         Profile::Backstop => match obj.get("retryable") {
             None => missing("retryable", &mut r),
             Some(Value::Bool(_)) => {}
-            Some(other) => invalid("retryable", format!("is {}, not a boolean", kind(other)), &mut r),
+            Some(other) => invalid(
+                "retryable",
+                format!("is {}, not a boolean", kind(other)),
+                &mut r,
+            ),
         },
         Profile::Flat => {}
     }
@@ -179,14 +215,22 @@ pub fn check(profile: Profile, json: &Value, status: StatusCode, content_type: &
         && let Some(v) = obj.get("retryable")
         && !v.is_boolean()
     {
-        invalid("retryable", format!("is {}, not a boolean", kind(v)), &mut r);
+        invalid(
+            "retryable",
+            format!("is {}, not a boolean", kind(v)),
+            &mut r,
+        );
     }
 
     // The request id (its presence is judged with the header, by the caller).
     match obj.get("request_id") {
         None => {}
         Some(Value::String(s)) => r.request_id = Some(s.clone()),
-        Some(other) => invalid("request_id", format!("is {}, not a string", kind(other)), &mut r),
+        Some(other) => invalid(
+            "request_id",
+            format!("is {}, not a string", kind(other)),
+            &mut r,
+        ),
     }
 
     // The timestamp: RFC 3339, UTC.
@@ -197,7 +241,11 @@ pub fn check(profile: Profile, json: &Value, status: StatusCode, content_type: &
             Ok(_) => invalid("timestamp", format!("{s:?} is not in UTC"), &mut r),
             Err(_) => invalid("timestamp", format!("{s:?} is not RFC 3339"), &mut r),
         },
-        Some(other) => invalid("timestamp", format!("is {}, not an RFC 3339 string", kind(other)), &mut r),
+        Some(other) => invalid(
+            "timestamp",
+            format!("is {}, not an RFC 3339 string", kind(other)),
+            &mut r,
+        ),
     }
 
     // Details: a field map for validation errors (§5), an object otherwise.
@@ -227,7 +275,12 @@ pub fn check(profile: Profile, json: &Value, status: StatusCode, content_type: &
 }
 
 /// The fields of a `{"field": ["message", ...]}` map; an issue when a value is not a list of messages.
-fn field_map(m: &Map<String, Value>, prefix: &str, name: &str, issues: &mut Vec<Issue>) -> Option<Vec<String>> {
+fn field_map(
+    m: &Map<String, Value>,
+    prefix: &str,
+    name: &str,
+    issues: &mut Vec<Issue>,
+) -> Option<Vec<String>> {
     let well_formed = |v: &Value| {
         v.as_array()
             .is_some_and(|a| !a.is_empty() && a.iter().all(Value::is_string))
@@ -245,7 +298,8 @@ fn field_map(m: &Map<String, Value>, prefix: &str, name: &str, issues: &mut Vec<
 
 /// The fields of a problem body's `errors: [{"detail", "pointer"}]`, as paths.
 fn problem_fields(errors: Option<&Value>, issues: &mut Vec<Issue>) -> Option<Vec<String>> {
-    let expected = r##"`errors`: [{"detail": "message", "pointer": "#/field"}, ...], every offending field"##;
+    let expected =
+        r##"`errors`: [{"detail": "message", "pointer": "#/field"}, ...], every offending field"##;
     let Some(Value::Array(list)) = errors else {
         issues.push(Issue::new(
             "5",
@@ -258,7 +312,10 @@ fn problem_fields(errors: Option<&Value>, issues: &mut Vec<Issue>) -> Option<Vec
     let mut fields = Vec::new();
     let mut bad = false;
     for e in list {
-        match (e.get("detail").and_then(Value::as_str), e.get("pointer").and_then(Value::as_str)) {
+        match (
+            e.get("detail").and_then(Value::as_str),
+            e.get("pointer").and_then(Value::as_str),
+        ) {
             (Some(_), Some(p)) => {
                 let path = pointer_to_path(p.strip_prefix('#').unwrap_or(p));
                 if !fields.contains(&path) {
@@ -316,10 +373,24 @@ mod tests {
     #[test]
     fn a_bare_problem_names_its_missing_members() {
         let json = serde_json::json!({"type": "about:blank", "title": "Not Found", "status": 404, "detail": "no"});
-        assert_eq!(recognise(&json, "application/problem+json"), Some(Profile::Problem));
-        let read = check(Profile::Problem, &json, StatusCode::NOT_FOUND, "application/problem+json");
+        assert_eq!(
+            recognise(&json, "application/problem+json"),
+            Some(Profile::Problem)
+        );
+        let read = check(
+            Profile::Problem,
+            &json,
+            StatusCode::NOT_FOUND,
+            "application/problem+json",
+        );
         assert_eq!(read.code, None, "no code is made up");
         let keys: Vec<&str> = read.issues.iter().map(|i| i.key.as_str()).collect();
-        assert_eq!(keys, ["envelope.problem.code.missing", "envelope.problem.timestamp.missing"]);
+        assert_eq!(
+            keys,
+            [
+                "envelope.problem.code.missing",
+                "envelope.problem.timestamp.missing"
+            ]
+        );
     }
 }

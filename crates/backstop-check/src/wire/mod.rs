@@ -153,7 +153,11 @@ pub fn inspect(
             "envelope.none.not-json",
             format!(
                 "error bodies that are not JSON (e.g. Content-Type {})",
-                if content_type.is_empty() { "none" } else { &content_type }
+                if content_type.is_empty() {
+                    "none"
+                } else {
+                    &content_type
+                }
             ),
             members::expected_shape(None),
         ));
@@ -207,7 +211,10 @@ fn request_id_issues(out: &mut Inspection, header_id: Option<&str>, profile: Opt
         )),
         (Some(_), None, Some(m)) => out.issues.push(Issue::new(
             "4",
-            format!("envelope.{}.request_id.missing", profile.map(|p| p.name()).unwrap_or("")),
+            format!(
+                "envelope.{}.request_id.missing",
+                profile.map(|p| p.name()).unwrap_or("")
+            ),
             format!("error bodies without `{m}` although X-Request-Id is sent"),
             format!("`{m}` equal to the X-Request-Id header"),
         )),
@@ -237,7 +244,7 @@ fn exposures(body: &[u8], truncated: bool, total: Option<u64>) -> Vec<Issue> {
         ));
     }
     let text = String::from_utf8_lossy(body);
-    for leak in leaks::find(&text) {
+    for leak in leaks::find(body) {
         out.push(Issue::new(
             "2.1",
             format!("leak.{}", leak.what),

@@ -47,11 +47,15 @@ mod tests {
 
     #[test]
     fn a_cut_json_body_is_still_json() {
-        let mut body = br#"{"detail":[{"type":"missing","loc":["body","name"],"input":{"pad":""#.to_vec();
+        let mut body =
+            br#"{"detail":[{"type":"missing","loc":["body","name"],"input":{"pad":""#.to_vec();
         body.resize(body.len() + 5000, b'a');
         let v = json(&body, true).expect("a JSON prefix");
         assert_eq!(v["detail"][0]["type"], "missing");
-        assert!(json(&body, false).is_none(), "a complete body must parse whole");
+        assert!(
+            json(&body, false).is_none(),
+            "a complete body must parse whole"
+        );
         assert!(json(b"<html>", true).is_none());
     }
 }

@@ -43,7 +43,12 @@ pub struct Replay {
 
 /// The replay key, as record.py computes it.
 fn request_key(method: &str, path: &str, headers: &axum::http::HeaderMap, body: &[u8]) -> String {
-    let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let h = |n: &str| {
+        headers
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
     let auth = h("authorization").or_else(|| h("x-api-key"));
     let auth_class = match auth {
         None => "none",
@@ -61,7 +66,10 @@ fn request_key(method: &str, path: &str, headers: &axum::http::HeaderMap, body: 
         norm(path),
         format!("ct={}", h("content-type").unwrap_or_else(|| "-".to_owned())),
         format!("auth={auth_class}"),
-        format!("idem={}", norm(&h("idempotency-key").unwrap_or_else(|| "-".to_owned()))),
+        format!(
+            "idem={}",
+            norm(&h("idempotency-key").unwrap_or_else(|| "-".to_owned()))
+        ),
         format!("rid={rid_class}"),
         format!("body={}:{}", body.len(), norm(&head)),
     ]
@@ -91,7 +99,12 @@ fn load(dir: &Path) -> HashMap<String, Vec<Recorded>> {
             .as_array()
             .unwrap()
             .iter()
-            .map(|kv| (kv[0].as_str().unwrap().to_owned(), kv[1].as_str().unwrap().to_owned()))
+            .map(|kv| {
+                (
+                    kv[0].as_str().unwrap().to_owned(),
+                    kv[1].as_str().unwrap().to_owned(),
+                )
+            })
             .collect();
         map.entry(meta["key"].as_str().unwrap().to_owned())
             .or_default()
@@ -107,7 +120,9 @@ fn load(dir: &Path) -> HashMap<String, Vec<Recorded>> {
 
 /// Starts a replay of `framework`'s fixtures on 127.0.0.1:0.
 pub async fn start(framework: &str) -> Replay {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(framework);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(framework);
     let fixtures = Arc::new(load(&dir));
     let stats = Arc::new(Stats::default());
     let st = stats.clone();
@@ -122,7 +137,11 @@ pub async fn start(framework: &str) -> Replay {
     Replay { base, stats }
 }
 
-async fn answer(req: Request<Body>, fixtures: &HashMap<String, Vec<Recorded>>, stats: &Stats) -> Response<Body> {
+async fn answer(
+    req: Request<Body>,
+    fixtures: &HashMap<String, Vec<Recorded>>,
+    stats: &Stats,
+) -> Response<Body> {
     let method = req.method().as_str().to_owned();
     let path = req
         .uri()
@@ -130,7 +149,9 @@ async fn answer(req: Request<Body>, fixtures: &HashMap<String, Vec<Recorded>>, s
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| "/".to_owned());
     let headers = req.headers().clone();
-    let body = axum::body::to_bytes(req.into_body(), 64 << 20).await.unwrap_or_default();
+    let body = axum::body::to_bytes(req.into_body(), 64 << 20)
+        .await
+        .unwrap_or_default();
     stats.requests.fetch_add(1, Ordering::SeqCst);
     if !matches!(method.as_str(), "GET" | "HEAD" | "OPTIONS") {
         stats.unsafe_requests.fetch_add(1, Ordering::SeqCst);
@@ -147,11 +168,16 @@ async fn answer(req: Request<Body>, fixtures: &HashMap<String, Vec<Recorded>>, s
         *n - 1
     };
     let rec = &list[n.min(list.len() - 1)];
-    stats.records_delta.fetch_add(rec.records_delta, Ordering::SeqCst);
+    stats
+        .records_delta
+        .fetch_add(rec.records_delta, Ordering::SeqCst);
     let mut resp = Response::new(Body::from(rec.body.clone()));
     *resp.status_mut() = StatusCode::from_u16(rec.status).unwrap();
     for (k, v) in &rec.headers {
-        if let (Ok(k), Ok(v)) = (HeaderName::from_bytes(k.as_bytes()), HeaderValue::from_str(v)) {
+        if let (Ok(k), Ok(v)) = (
+            HeaderName::from_bytes(k.as_bytes()),
+            HeaderValue::from_str(v),
+        ) {
             resp.headers_mut().append(k, v);
         }
     }
