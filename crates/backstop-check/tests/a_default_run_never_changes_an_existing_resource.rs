@@ -157,3 +157,41 @@ async fn allow_writes_runs_the_body_probes_and_they_may_create() {
         "{table}"
     );
 }
+
+#[tokio::test]
+async fn a_probe_blocked_by_missing_credentials_is_skipped_with_the_reason() {
+    // Every route wants a credential; none is given.
+    let app = Router::new().route(
+        "/items",
+        get(|| async { StatusCode::UNAUTHORIZED }).post(|| async { StatusCode::UNAUTHORIZED }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let report = run(&[
+        &base,
+        "--post-route",
+        "/items",
+        "--allow-writes",
+        "--max-requests",
+        "5",
+    ])
+    .await;
+    let table = report.to_text();
+    for name in [
+        "malformed_json",
+        "wrong_content_type",
+        "validation",
+        "oversized_body",
+        "idempotency_replay",
+    ] {
+        let p = report.probe(name).unwrap();
+        assert_eq!(p.outcome, Outcome::Skip, "{name}\n{table}");
+        assert!(
+            p.summary.starts_with("blocked by missing credentials"),
+            "{name}: {}",
+            p.summary
+        );
+        assert!(p.summary.contains("--auth-header"), "{}", p.summary);
+    }
+}
