@@ -38,8 +38,9 @@ pub enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
-    /// Probe any HTTP API against the contract and report every violation.
-    Check(crate::check::CheckArgs),
+    /// Probe any HTTP API against the contract and report every violation (read-only unless --allow-writes).
+    #[command(after_help = backstop_check::probe::catalog::help())]
+    Check(backstop_check::cli::CheckArgs),
     /// Print the catalog of error codes: status, retryability, default message, and what each
     /// wire profile makes of each code (docs/CONTRACT.md §3.1).
     Codes(CodesArgs),
@@ -288,9 +289,6 @@ pub enum CliError {
     /// No such partner or key.
     #[error("{0} not found")]
     NotFound(String),
-    /// `backstop check` could not start.
-    #[error("check: {0}")]
-    Check(String),
     /// `backstop check` found violations (the report says which).
     #[error("check: the API violates the contract (see the report above)")]
     CheckFailed,
@@ -300,10 +298,11 @@ pub enum CliError {
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Serve(args) => serve(args.config()).await,
-        Command::Check(args) => match crate::check::run_cli(args).await {
-            Ok(true) => Ok(()),
-            Ok(false) => Err(CliError::CheckFailed),
-            Err(e) => Err(CliError::Check(e)),
+        Command::Check(args) => match backstop_check::cli::run(args).await {
+            0 => Ok(()),
+            1 => Err(CliError::CheckFailed),
+            // The check could not start and has said why in one line: exit 2, apart from violations (1).
+            code => std::process::exit(i32::from(code)),
         },
         Command::Codes(args) => {
             print!("{}", args.output());

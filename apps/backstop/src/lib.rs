@@ -21,7 +21,6 @@
 
 pub mod api;
 mod chaos;
-pub mod check;
 pub mod cli;
 pub mod config;
 pub mod db;
