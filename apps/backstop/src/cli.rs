@@ -173,7 +173,7 @@ pub struct ServeArgs {
     pub rate_limit_per_minute: u32,
     /// Requests per minute per client address, checked before authentication (keep it above the
     /// per-partner quota: several partners may share an address).
-    #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = 180, value_parser = clap::value_parser!(u32).range(1..))]
     pub rate_limit_per_address_per_minute: u32,
     /// Seconds a request may take before it gets 504 TIMEOUT.
     #[arg(long, default_value_t = 25, value_parser = clap::value_parser!(u64).range(1..=3600))]

@@ -87,7 +87,7 @@ impl ServeConfig {
             error_format: Profile::Backstop,
             jwt_secret: None,
             rate_limit_per_minute: 120,
-            rate_limit_per_address_per_minute: 600,
+            rate_limit_per_address_per_minute: 180,
             request_timeout: Duration::from_secs(25),
             header_read_timeout: Duration::from_secs(10),
             write_timeout: Duration::from_secs(30),

@@ -1,6 +1,6 @@
 //! `backstop check` against `backstop serve` in each of the four wire profiles: with a credential and
 //! `--allow-writes` every probe runs and passes; the README's command (read-only, no credential) fails nothing
-//! but the gaps listed in `KNOWN_SERVE_GAPS`, and changes no record.
+//! and changes no record.
 
 mod common;
 
@@ -13,15 +13,6 @@ struct Args {
     #[command(flatten)]
     args: cli::CheckArgs,
 }
-
-/// Probes that fail against today's `backstop serve` for a reason in serve, not in the probe; each must be fixed
-/// in serve (docs/CONTRACT.md §6 and §8.1), then removed from this list (the test fails when one starts passing).
-/// - `wrong_method`: a refused method on a secured route gets 401 before its 405 (§6: method before credentials).
-/// - `rate_limit`: anonymous requests get 401 forever; there is no per-address limit before credentials (§6, §8.1).
-const KNOWN_SERVE_GAPS: [(&str, &str); 2] = [
-    ("wrong_method", "order.credentials-before-method"),
-    ("rate_limit", "rate-limit.absent"),
-];
 
 struct Served {
     srv: common::TestServer,
@@ -36,6 +27,9 @@ async fn serve(profile: Profile) -> Served {
     let mut config = common::config(&db_url);
     config.error_format = profile;
     config.rate_limit_per_minute = 60;
+    // The server's own default per-address quota, as `backstop serve` runs it.
+    config.rate_limit_per_address_per_minute =
+        backstop_app::ServeConfig::new("").rate_limit_per_address_per_minute;
     let srv = common::start(config).await;
     let partner = common::partner(&srv.db, "Checker").await;
     let token = common::partner_token(&srv, &partner).await;
@@ -109,7 +103,7 @@ async fn every_probe_passes_with_a_credential_and_writes_in_every_profile() {
 }
 
 #[tokio::test]
-async fn the_readme_command_changes_nothing_and_fails_only_known_serve_gaps() {
+async fn the_readme_command_changes_nothing_and_passes_every_read_only_probe() {
     for profile in Profile::ALL {
         let s = serve(profile).await;
         common::create_business(&s.srv, &s.token, "existing-1").await;
@@ -123,30 +117,18 @@ async fn the_readme_command_changes_nothing_and_fails_only_known_serve_gaps() {
             "{profile:?}: a default run changed records\n{table}"
         );
         for r in &report.probes {
-            let gap = KNOWN_SERVE_GAPS.iter().find(|(p, _)| *p == r.probe);
-            match (r.outcome, gap) {
-                (Outcome::Fail, Some((_, key))) => {
-                    assert_eq!(
-                        r.findings,
-                        [key.to_string()],
-                        "{profile:?} {}\n{table}",
-                        r.probe
-                    )
-                }
-                (Outcome::Fail, None) => panic!("{profile:?} {}: {}\n{table}", r.probe, r.summary),
-                (Outcome::Pass, Some(_)) => panic!(
-                    "{profile:?} {} passes now: remove it from KNOWN_SERVE_GAPS\n{table}",
-                    r.probe
-                ),
-                (Outcome::Skip, _) => assert!(
+            match r.outcome {
+                Outcome::Fail => panic!("{profile:?} {}: {}\n{table}", r.probe, r.summary),
+                Outcome::Skip => assert!(
                     r.writes || r.summary.starts_with("blocked by missing credentials"),
                     "{profile:?} {} skipped: {}\n{table}",
                     r.probe,
                     r.summary
                 ),
-                _ => {}
+                Outcome::Pass => {}
             }
         }
+        assert!(report.findings.is_empty(), "{profile:?}\n{table}");
         s.srv.stop().await;
     }
 }

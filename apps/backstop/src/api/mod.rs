@@ -128,8 +128,8 @@ pub async fn build_with_db(config: &ServeConfig, db: Db) -> Result<App, StartErr
 
     if config.bare {
         let router = Router::new()
-            .merge(token_routes())
-            .merge(authenticated_routes())
+            .merge(token_routes(&|m| m))
+            .merge(authenticated_routes(&|m| m))
             .layer(axum::middleware::from_fn_with_state(
                 Arc::new(verifier),
                 auth::bare_principal,
@@ -174,28 +174,32 @@ pub async fn build_with_db(config: &ServeConfig, db: Db) -> Result<App, StartErr
         axum::middleware::from_fn_with_state(Arc::new(chaos), chaos::inject)
     });
 
-    // Every route gets its whole stack from one `ServiceBuilder` in one `Router::layer` call, and
-    // unknown paths get the outer part as the fallback: each `Router::layer` call wraps every route
-    // in one more boxed `Route`, and axum clones a route's whole boxed stack for every request it
-    // serves, so stacking the layers with separate calls (as this app first did, five of them) cost
-    // about 30% more instructions per invoice read than this (callgrind: docs/DECISIONS.md).
+    // Each route group gets its stack from two `ServiceBuilder`s: the policies in one
+    // `route_layer` call, the outer layers in one `layer` call; unknown paths get the outer part as
+    // the fallback. Each such call wraps every route in one more boxed `Route`, and axum clones a
+    // route's whole boxed stack for every request it serves, so stacking the layers with separate
+    // calls (as this app first did, five of them) cost about 30% more instructions per invoice read
+    // (callgrind: docs/DECISIONS.md); the one extra level buys the order of checks below.
     let outer = ServiceBuilder::new()
         .layer(metrics::MetricsLayer(state.metrics.clone()))
         .layer(contract);
-    // The order of checks (docs/CONTRACT.md §6): routing (404, 405) happens before any of these;
-    // then the per-address limit, before any authentication work; credentials; the per-principal
-    // limit; then the idempotency key.
-    let v1 = outer.clone().option_layer(chaos).layer(per_address);
-    let public = token_routes().layer(
-        v1.clone()
-            .layer(rate_limit.clone())
-            .layer(idempotency.clone()),
-    );
-    let protected = authenticated_routes().layer(
-        v1.layer(AuthLayer::new(make_authenticator()))
-            .layer(rate_limit)
-            .layer(idempotency),
-    );
+    // The order of checks (docs/CONTRACT.md §6): the router answers an unknown path (404) and a
+    // known path with a wrong method (405 + `Allow`) before any policy runs, because the policies
+    // are method route layers (they wrap only the handler a request matched); then the per-address limit,
+    // before any authentication work; credentials; the per-principal limit; then the idempotency
+    // key. The outer layers (metrics, contract) wrap everything, 404/405 included.
+    let v1 = ServiceBuilder::new().option_layer(chaos).layer(per_address);
+    let public_policies = v1
+        .clone()
+        .layer(rate_limit.clone())
+        .layer(idempotency.clone());
+    let public = token_routes(&|m| m.route_layer(public_policies.clone())).layer(outer.clone());
+    let protected_policies = v1
+        .layer(AuthLayer::new(make_authenticator()))
+        .layer(rate_limit)
+        .layer(idempotency);
+    let protected =
+        authenticated_routes(&|m| m.route_layer(protected_policies.clone())).layer(outer.clone());
     let open = open_routes().layer(outer.clone());
     // The router's own 404 (an empty body) becomes the contract's `NOT_FOUND` envelope.
     let not_found = outer.service(tower::service_fn(|_: axum::extract::Request| async {
@@ -249,52 +253,57 @@ fn both(router: Router<AppState>, path: &str, method: MethodRouter<AppState>) ->
         .route(&format!("{trimmed}/"), method)
 }
 
-fn token_routes() -> Router<AppState> {
+/// Wraps each method's handler in the policies: as a `MethodRouter::route_layer`, they run only for
+/// a method the route has, so a wrong method gets its 405 before any policy (docs/CONTRACT.md §6).
+/// (`Router::route_layer` would wrap the whole path, the 405 fallback included.)
+type Wrap<'a> = &'a dyn Fn(MethodRouter<AppState>) -> MethodRouter<AppState>;
+
+fn token_routes(wrap: Wrap<'_>) -> Router<AppState> {
     both(
         Router::new(),
         "/v1/platform/oauth2/token/",
-        post(auth::partner_token),
+        wrap(post(auth::partner_token)),
     )
 }
 
-fn authenticated_routes() -> Router<AppState> {
+fn authenticated_routes(wrap: Wrap<'_>) -> Router<AppState> {
     let r = Router::new();
     let r = both(
         r,
         "/v1/platform/{business_id}/oauth2/token/",
-        post(auth::business_token),
+        wrap(post(auth::business_token)),
     );
     let r = both(
         r,
         "/v1/platform/businesses/",
-        get(businesses::list).post(businesses::create),
+        wrap(get(businesses::list).post(businesses::create)),
     );
     let r = both(
         r,
         "/v1/platform/businesses/{business_id}/",
-        get(businesses::show),
+        wrap(get(businesses::show)),
     );
     let r = both(
         r,
         "/v1/platform/businesses/{business_id}/customers/",
-        get(customers::list).post(customers::create),
+        wrap(get(customers::list).post(customers::create)),
     );
     let r = both(
         r,
         "/v1/platform/businesses/{business_id}/customers/{customer_id}/",
-        get(customers::show),
+        wrap(get(customers::show)),
     );
     let r = both(
         r,
         "/v1/platform/businesses/{business_id}/invoices/",
-        get(invoices::list).post(invoices::create),
+        wrap(get(invoices::list).post(invoices::create)),
     );
     let r = both(
         r,
         "/v1/platform/businesses/{business_id}/invoices/{invoice_id}/",
-        get(invoices::show),
+        wrap(get(invoices::show)),
     );
-    both(r, "/v1/requests/{request_id}", get(requests::show))
+    both(r, "/v1/requests/{request_id}", wrap(get(requests::show)))
 }
 
 fn open_routes() -> Router<AppState> {

@@ -67,6 +67,7 @@ pub fn config(url: &str) -> ServeConfig {
     c.jwt_secret = Some(SECRET.to_owned());
     c.suspension_cache_ttl = Duration::ZERO;
     c.rate_limit_per_minute = 10_000;
+    c.rate_limit_per_address_per_minute = 100_000;
     c
 }
 
