@@ -38,13 +38,17 @@ mod request_id;
 mod retry;
 mod retry_after;
 
-pub use code::{CATALOG, Category, Code, InvalidCode, is_screaming_snake, status_is_retryable};
-pub use decode::{Detected, MAX_DECODE_BYTES, MAX_EXCERPT_BYTES, decode, decode_detailed};
+pub use code::{
+    CATALOG, Category, Code, InvalidCode, is_screaming_snake, screaming_snake, status_is_retryable,
+};
+pub use decode::{
+    Detected, MAX_DECODE_BYTES, MAX_EXCERPT_BYTES, Provider, decode, decode_detailed,
+};
 pub use details::{Details, FieldViolations, path_to_pointer, pointer_to_path};
 pub use error::{ApiError, BoxError};
 pub use profile::{Encoded, JSON, PROBLEM_JSON, Profile, UnknownProfile, format_timestamp};
 pub use request_id::{MAX_REQUEST_ID_LEN, is_valid_request_id, new_request_id};
-pub use retry::{is_idempotent_method, is_retryable};
+pub use retry::{is_idempotent_method, is_retryable, is_safe_method};
 pub use retry_after::{MAX_RETRY_AFTER, format_retry_after, parse_retry_after, retry_after_secs};
 
 /// Re-exported so users can name statuses, methods and headers without a direct `http` dependency.
