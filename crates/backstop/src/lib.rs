@@ -5,6 +5,15 @@
 //! retry classification, `Retry-After` parsing and request-id rules. The server side lives in
 //! `backstop-axum`, the client side in `backstop-client`; both speak through this crate.
 //!
+//! [`decode`] reads any error body: the four profiles, and the error shapes of Google (AIP-193),
+//! Microsoft, Stripe, GitHub, RFC 9457, FastAPI, Django REST framework, Spring Boot and AWS
+//! ([`Provider`]).
+//!
+//! Whether a failure may be retried is one rule, [`is_retryable`] (docs/CONTRACT.md §11.1): an
+//! explicit signal wins, then `IDEMPOTENCY_KEY_IN_USE`, then a known code sent with its own status,
+//! then the status. [`ApiError::is_retryable`], the server's `retryable` member and
+//! `backstop-client` all apply it.
+//!
 //! ```
 //! use backstop::{ApiError, Code, Profile, decode};
 //!

@@ -538,7 +538,7 @@ keys!(ObjKey {
     Detail = ["detail"],
     Details = ["details"],
     Errors = ["errors"],
-    RequestId = ["request_id", "requestId"],
+    RequestId = ["request_id", "requestId", "traceId"],
     Timestamp = ["timestamp"],
     Retryable = ["retryable"],
     Status = ["status"],
