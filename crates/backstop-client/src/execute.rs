@@ -1,39 +1,41 @@
-//! The retry loop of one logical request: classification, method gating, backoff, `Retry-After`,
-//! budget, breaker, deadline and 401 refresh.
+//! The retry loop of one logical request: pacing, breaker, attempt (hedged or not), classification,
+//! method gating, server hints and backoff, deadline, budget, and 401 refresh. The order of these
+//! checks is the precedence table of the crate docs.
 
 use std::time::Duration;
 
-use backstop::{ApiError, MAX_DECODE_BYTES, is_idempotent_method};
+use backstop::{is_idempotent_method, is_safe_method};
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 use reqwest::{Method, Request, Response, StatusCode};
 use tokio::time::Instant;
-use tracing::Instrument;
 
+use crate::attempt::{Outcome, attempt, hedged};
 use crate::auth::CredentialRefresher;
-use crate::client::{Client, Inner};
+use crate::budget::RetryToken;
+use crate::client::Inner;
 use crate::error::{BoxError, Error};
 use crate::request::{IDEMPOTENCY_KEY, RequestOptions};
+use crate::transport::{SendError, Transport};
 
-/// `X-Request-Id`.
-const X_REQUEST_ID: reqwest::header::HeaderName =
-    reqwest::header::HeaderName::from_static("x-request-id");
-
-/// What one attempt came back with.
-enum Outcome {
-    Response(Response),
-    Api { error: ApiError, status: StatusCode },
-    Transport(reqwest::Error),
-}
-
-pub(crate) async fn run(
-    client: &Client,
+pub(crate) async fn run<T: Transport>(
+    cfg: &Inner,
+    transport: &T,
     mut request: Request,
     options: RequestOptions,
 ) -> Result<Response, Error> {
-    let cfg = &*client.inner;
     let method = request.method().clone();
-    let host = authority(request.url());
-    let path = request.url().path().to_owned();
+    // The breakers' and the pacer's key; only built when one of them is on.
+    let host = if cfg.breakers.is_some() || cfg.pacer.is_some() {
+        authority(request.url())
+    } else {
+        String::new()
+    };
+    // Only for debug events: not copied when nobody listens.
+    let path = if tracing::enabled!(tracing::Level::DEBUG) {
+        request.url().path().to_owned()
+    } else {
+        String::new()
+    };
 
     let wants_key = options
         .auto_idempotency_key
@@ -50,7 +52,7 @@ pub(crate) async fn run(
     // Which refresh's credential the request carries (0: the caller's own), to tell after a 401
     // whether another request has refreshed since.
     let sent_generation = if cfg.refresher.is_some() {
-        apply_credential(client, &mut request)
+        apply_credential(cfg, &mut request)
     } else {
         0
     };
@@ -58,6 +60,10 @@ pub(crate) async fn run(
     let max_attempts = options.max_attempts.unwrap_or(cfg.max_attempts).max(1);
     let retry_allowed = max_attempts > 1
         && (is_idempotent_method(&method) || request.headers().contains_key(IDEMPOTENCY_KEY));
+    let hedge_after = options
+        .hedge_after
+        .unwrap_or(cfg.hedge_after)
+        .filter(|_| retry_allowed && is_safe_method(&method));
     // Every attempt after the first is sent from this copy (buffered bodies are reference-counted).
     let mut template = if retry_allowed || cfg.refresher.is_some() {
         match request.try_clone() {
@@ -82,6 +88,8 @@ pub(crate) async fn run(
     let mut refreshed = false;
     let mut previous_delay: Option<Duration> = None;
     let mut last: Option<Error> = None;
+    // The budget's grant for the retry under way; it counts as in progress until its attempt ends.
+    let mut retry: Option<RetryToken<'_>> = None;
 
     loop {
         let request = match next.take() {
@@ -92,8 +100,22 @@ pub(crate) async fn run(
             },
         };
 
+        // Pacing: the host said its quota is spent; wait for the reset when it fits.
+        if let Some(pacer) = &cfg.pacer
+            && let Some(wait) = pacer.wait(&host)
+        {
+            let fits =
+                wait <= cfg.retry_after_cap && deadline.is_none_or(|at| Instant::now() + wait < at);
+            if fits {
+                tracing::debug!(%method, path, ?wait, "pacing: waiting for the quota to reset");
+                (cfg.sleep)(wait).await;
+            } else {
+                tracing::debug!(%method, path, ?wait, "pacing: the reset is beyond the cap or deadline; sending");
+            }
+        }
+
         let permit = match &cfg.breakers {
-            Some(b) => match b.admit(&host) {
+            Some(b) => match b.admit(&host, deadline).await {
                 Some(p) => Some(p),
                 None => {
                     tracing::debug!(%method, path, host, "circuit open: request rejected locally");
@@ -117,24 +139,52 @@ pub(crate) async fn run(
             code = tracing::field::Empty,
             request_id = tracing::field::Empty,
         );
-        // A disabled span (no subscriber wants it) is not attached: instrumenting enters and
-        // exits it on every poll, about 700 instructions a request for nothing.
-        let outcome = if span.is_disabled() {
-            within(deadline, attempt(client, request, None)).await
-        } else {
-            let fut = attempt(client, request, Some(span.clone()));
-            within(deadline, fut.instrument(span.clone())).await
+        let pacing = cfg.pacer.as_ref().map(|p| (p, host.as_str()));
+        let result = match hedge_after {
+            Some(after) => {
+                let hedge = || {
+                    let token = cfg.budget.as_ref().map(|b| b.try_retry());
+                    if let Some(None) = token {
+                        return None;
+                    }
+                    let permit = match &cfg.breakers {
+                        Some(b) => Some(b.try_admit_now(&host)?),
+                        None => None,
+                    };
+                    let request = template.as_ref().and_then(Request::try_clone)?;
+                    Some((request, permit, token.flatten()))
+                };
+                within(
+                    deadline,
+                    hedged(transport, request, permit, after, hedge, pacing, &span),
+                )
+                .await
+            }
+            None => {
+                // A disabled span (no subscriber wants it) is not attached: instrumenting enters
+                // and exits it on every poll, about 700 instructions a request for nothing.
+                let fut = attempt(transport, request, pacing, &span);
+                let out = if span.is_disabled() {
+                    within(deadline, fut).await
+                } else {
+                    within(deadline, tracing::Instrument::instrument(fut, span.clone())).await
+                };
+                out.map(|outcome| (outcome, permit, 1))
+            }
         };
-        let Some(outcome) = outcome else {
+        // The retry (if this was one) has had its attempt.
+        drop(retry.take());
+        let Some((outcome, permit, sent)) = result else {
             tracing::debug!(parent: &span, "deadline exceeded during the attempt");
             return Err(Error::DeadlineExceeded {
                 attempts,
                 last: last.map(Box::new),
             });
         };
+        attempts += sent - 1;
 
         // Classify: what to return, whether the host failed, whether a retry may help.
-        let (error, host_failed, retryable, retry_after) = match outcome {
+        let (error, host_failed, retryable, retry_after, throttled) = match outcome {
             Outcome::Response(response) => {
                 if let Some(p) = permit {
                     p.record(false);
@@ -143,8 +193,9 @@ pub(crate) async fn run(
             }
             Outcome::Api { error, status } => {
                 let retryable = error.is_retryable();
-                let host_failed = status.is_server_error() && retryable;
+                let host_failed = crate::attempt::host_failed(status, retryable);
                 let retry_after = error.retry_after();
+                let throttled = status == StatusCode::TOO_MANY_REQUESTS;
                 let request_id = error.request_id().map(str::to_owned);
                 let e = Error::Api {
                     error,
@@ -152,15 +203,19 @@ pub(crate) async fn run(
                     request_id,
                     attempts,
                 };
-                (e, host_failed, retryable, retry_after)
+                (e, host_failed, retryable, retry_after, throttled)
             }
-            Outcome::Transport(source) => {
-                let retryable = source.is_connect() || source.is_timeout() || source.is_request();
+            Outcome::Transport(SendError::Reqwest(source)) => {
+                let retryable = crate::attempt::transport_retryable(&source);
                 let e = Error::Transport {
                     source: source.without_url(),
                     attempts,
                 };
-                (e, true, retryable, None)
+                (e, true, retryable, None, false)
+            }
+            #[cfg(feature = "middleware")]
+            Outcome::Transport(SendError::Other(source)) => {
+                return Err(Error::Middleware { source, attempts });
             }
         };
         if let Some(p) = permit {
@@ -189,10 +244,11 @@ pub(crate) async fn run(
         }
         let delay = match retry_after {
             Some(wait) if wait > cfg.retry_after_cap => {
-                tracing::debug!(%method, path, ?wait, "Retry-After beyond the cap: not retrying");
+                tracing::debug!(%method, path, ?wait, "server hint beyond the cap: not retrying");
                 return Err(error);
             }
             Some(wait) => wait,
+            None if throttled => cfg.throttle_backoff.delay(counted, previous_delay),
             None => cfg.backoff.delay(counted, previous_delay),
         };
         if deadline.is_some_and(|at| Instant::now() + delay >= at) {
@@ -201,14 +257,17 @@ pub(crate) async fn run(
                 last: Some(Box::new(error)),
             });
         }
-        if let Some(budget) = &cfg.budget
-            && !budget.try_retry()
-        {
-            tracing::debug!(%method, path, "retry budget exhausted");
-            return Err(Error::BudgetExhausted {
-                last: Box::new(error),
-                attempts,
-            });
+        if let Some(budget) = &cfg.budget {
+            match budget.try_retry() {
+                Some(token) => retry = Some(token),
+                None => {
+                    tracing::debug!(%method, path, "retry budget exhausted");
+                    return Err(Error::BudgetExhausted {
+                        last: Box::new(error),
+                        attempts,
+                    });
+                }
+            }
         }
         tracing::debug!(%method, path, attempt = attempts, ?delay, "retrying");
         previous_delay = Some(delay);
@@ -217,7 +276,6 @@ pub(crate) async fn run(
     }
 }
 
-/// Sends one attempt; for an error status, reads at most `MAX_DECODE_BYTES` of the body and decodes it.
 /// `fut`'s output, or `None` when `deadline` passes first.
 async fn within<F: Future>(deadline: Option<Instant>, fut: F) -> Option<F::Output> {
     match deadline {
@@ -226,62 +284,9 @@ async fn within<F: Future>(deadline: Option<Instant>, fut: F) -> Option<F::Outpu
     }
 }
 
-/// One attempt. `span` is the attempt's span when a subscriber wants it, to record the outcome in.
-async fn attempt(client: &Client, request: Request, span: Option<tracing::Span>) -> Outcome {
-    let mut response = match client.http.execute(request).await {
-        Ok(r) => r,
-        Err(e) => {
-            tracing::debug!(error = %e, "attempt failed: transport");
-            return Outcome::Transport(e);
-        }
-    };
-    let status = response.status();
-    if !(status.is_client_error() || status.is_server_error()) {
-        if let Some(span) = &span {
-            span.record("status", status.as_u16());
-            if let Some(id) = response
-                .headers()
-                .get(X_REQUEST_ID)
-                .and_then(|v| v.to_str().ok())
-            {
-                span.record("request_id", id);
-            }
-            tracing::debug!("attempt succeeded");
-        }
-        return Outcome::Response(response);
-    }
-    let headers = response.headers().clone();
-    let mut body = Vec::new();
-    // A body that breaks off mid-way is decoded as far as it came.
-    while let Ok(Some(chunk)) = response.chunk().await {
-        let room = (MAX_DECODE_BYTES + 1).saturating_sub(body.len());
-        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if body.len() > MAX_DECODE_BYTES {
-            break;
-        }
-    }
-    let error = backstop::decode(status, Some(&headers), &body);
-    if let Some(span) = &span {
-        span.record("status", status.as_u16());
-        span.record("code", error.code().name());
-        if let Some(id) = error.request_id() {
-            span.record("request_id", id);
-        }
-    }
-    tracing::debug!(
-        retryable = error.is_retryable(),
-        "attempt failed: error status"
-    );
-    Outcome::Api { error, status }
-}
-
 /// Puts the last refreshed credential, if any, on `request`; returns the refresh it came from.
-fn apply_credential(client: &Client, request: &mut Request) -> u64 {
-    let current = client
-        .inner
-        .credential
-        .read()
-        .unwrap_or_else(|p| p.into_inner());
+fn apply_credential(cfg: &Inner, request: &mut Request) -> u64 {
+    let current = cfg.credential.read().unwrap_or_else(|p| p.into_inner());
     if let Some(value) = &current.value {
         request.headers_mut().insert(AUTHORIZATION, value.clone());
     }
@@ -320,7 +325,7 @@ async fn credential_after_401(
     Ok(value)
 }
 
-/// `host:port` of a URL (the breaker's key).
+/// `host:port` of a URL (the breakers' and the pacer's key).
 pub(crate) fn authority(url: &reqwest::Url) -> String {
     let host = url.host_str().unwrap_or("");
     // Built by hand: `format!` cost about 400 instructions a request (callgrind).

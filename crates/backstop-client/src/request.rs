@@ -17,6 +17,7 @@ pub(crate) struct RequestOptions {
     pub(crate) max_attempts: Option<u32>,
     pub(crate) deadline: Option<Duration>,
     pub(crate) auto_idempotency_key: Option<bool>,
+    pub(crate) hedge_after: Option<Option<Duration>>,
 }
 
 /// A request being built; [`send`](Self::send) runs it through the client's policies.
@@ -105,6 +106,13 @@ impl RequestBuilder {
     /// Attempts for this request, the first included (at least 1).
     pub fn max_attempts(mut self, attempts: u32) -> Self {
         self.options.max_attempts = Some(attempts.max(1));
+        self
+    }
+
+    /// Hedges this request (a safe method: GET, HEAD, OPTIONS) after `after` without an outcome, or
+    /// with `None` not at all, overriding [`ClientBuilder::hedge_after`](crate::ClientBuilder::hedge_after).
+    pub fn hedge_after(mut self, after: Option<Duration>) -> Self {
+        self.options.hedge_after = Some(after);
         self
     }
 
