@@ -51,7 +51,7 @@ fn setup() -> Setup {
         .max_attempts(1)
         .no_retry_budget()
         .no_circuit_breaker()
-        //PACING
+        .no_pacing()
         .build();
     Setup {
         rt,
