@@ -29,12 +29,21 @@ struct Setup {
     backstop_off: backstop_client::Client,
 }
 
-fn setup() -> Setup {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
+/// `current_thread` for the instruction counts (one thread: the same work in every run), a
+/// one-worker multi-thread runtime (client on the caller's thread, server on the worker) for timings.
+fn setup(current_thread: bool) -> Setup {
+    let rt = if current_thread {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap()
+    };
     let addr = rt.block_on(async {
         let app = axum::Router::new().route("/ok", axum::routing::get(|| async { "ok" }));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -129,7 +138,7 @@ fn interleaved(s: &Setup) {
 }
 
 fn bench(c: &mut Criterion) {
-    let s = setup();
+    let s = setup(false);
     interleaved(&s);
     let mut group = c.benchmark_group("success_path");
     group.bench_function("plain_reqwest", |b| {
@@ -147,7 +156,7 @@ fn main() {
     if let Ok(spec) = std::env::var("OVERHEAD_LOOP") {
         let (case, n) = spec.split_once(':').unwrap_or((spec.as_str(), "2000"));
         let n: usize = n.parse().unwrap_or(2000);
-        let s = setup();
+        let s = setup(true);
         let case = match case {
             "plain" => Some(Case::Plain),
             "backstop" => Some(Case::Backstop),
@@ -168,7 +177,7 @@ fn main() {
         return;
     }
     if std::env::var_os("OVERHEAD_INTERLEAVED_ONLY").is_some() {
-        interleaved(&setup());
+        interleaved(&setup(false));
         return;
     }
     benches();

@@ -57,15 +57,15 @@ pub(crate) fn transport_retryable(e: &reqwest::Error) -> bool {
     e.is_connect() || e.is_timeout() || e.is_request()
 }
 
-/// One attempt. `pacing` notes the quota the response announces; `span` (when enabled) gets the
-/// outcome recorded in it.
-pub(crate) async fn attempt<T: Transport>(
-    transport: &T,
-    request: Request,
+/// One attempt: `sent` is the transport's future for it (created by the caller, so that this future
+/// holds that small future rather than the request). `pacing` notes the quota the response
+/// announces; `span` (when enabled) gets the outcome recorded in it.
+pub(crate) async fn attempt(
+    sent: impl Future<Output = Result<reqwest::Response, SendError>>,
     pacing: Option<(&Pacer, &str)>,
     span: &tracing::Span,
 ) -> Outcome {
-    let mut response = match transport.send(request).await {
+    let mut response = match sent.await {
         Ok(r) => r,
         Err(e) => {
             tracing::debug!(error = ?e, "attempt failed: transport");
@@ -130,7 +130,7 @@ pub(crate) async fn hedged<'a, 'b, T: Transport>(
     pacing: Option<(&Pacer, &str)>,
     span: &tracing::Span,
 ) -> (Outcome, Option<Permit<'a>>, u32) {
-    let primary = attempt(transport, request, pacing, span);
+    let primary = attempt(transport.send(request), pacing, span);
     tokio::pin!(primary);
     tokio::select! {
         biased;
@@ -141,7 +141,7 @@ pub(crate) async fn hedged<'a, 'b, T: Transport>(
         return (primary.await, permit, 1);
     };
     tracing::debug!(parent: span, ?after, "hedging: a second attempt");
-    let second = attempt(transport, copy, pacing, span);
+    let second = attempt(transport.send(copy), pacing, span);
     tokio::pin!(second);
     tokio::select! {
         out = &mut primary => {

@@ -135,8 +135,8 @@ struct Host {
     probe_done: Option<Arc<Notify>>,
 }
 
-/// What [`Breakers::try_admit`] decided.
-enum Admission<'a> {
+/// What [`Breakers::admit`] decided.
+pub(crate) enum Admission<'a> {
     Permit(Permit<'a>),
     Open,
     /// Half-open with every probe slot taken: wait on this for a probe to end.
@@ -194,22 +194,24 @@ impl Breakers {
         self.hosts.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Admits an attempt to `host`, or refuses it. While half-open with every probe slot taken, waits
-    /// for a probe's outcome up to the configured `probe_wait` and `deadline`, then tries again.
-    pub(crate) async fn admit<'a>(
+    /// Admits an attempt to `host` at once, or says why not.
+    pub(crate) fn admit<'a>(&'a self, host: &'a str) -> Admission<'a> {
+        self.try_admit(host)
+    }
+
+    /// While half-open with every probe slot taken: waits for a probe's outcome (`probe` is woken
+    /// when one ends) up to the configured `probe_wait` and `deadline`, trying again each time.
+    /// `None` when the circuit stays closed to this caller.
+    pub(crate) async fn wait_for_probe<'a>(
         &'a self,
         host: &'a str,
+        probe: Arc<Notify>,
         deadline: Option<Instant>,
     ) -> Option<Permit<'a>> {
-        let notify = match self.try_admit(host) {
-            Admission::Permit(p) => return Some(p),
-            Admission::Open => return None,
-            Admission::ProbeBusy(n) => n,
-        };
         let wait = self.config.probe_wait?;
         let limit = Instant::now() + wait;
         let limit = deadline.map_or(limit, |d| d.min(limit));
-        let mut notify = notify;
+        let mut notify = probe;
         loop {
             let current = notify.clone();
             let done = current.notified();
@@ -231,8 +233,8 @@ impl Breakers {
         }
     }
 
-    /// Admits an attempt to `host` now, without waiting (a hedge asks this way).
-    pub(crate) fn try_admit_now<'a>(&'a self, host: &'a str) -> Option<Permit<'a>> {
+    /// Admits an attempt to `host` now, or not at all (a hedge asks this way).
+    pub(crate) fn admit_now<'a>(&'a self, host: &'a str) -> Option<Permit<'a>> {
         match self.try_admit(host) {
             Admission::Permit(p) => Some(p),
             _ => None,
@@ -244,21 +246,19 @@ impl Breakers {
         let mut changes = None;
         let admission = {
             let mut hosts = self.lock();
-            if !hosts.contains_key(host) {
-                if hosts.len() >= MAX_HOSTS {
-                    Self::make_room(&mut hosts);
-                }
-                hosts.insert(
-                    host.to_owned(),
-                    Host {
+            // One lookup on the usual path (a known host); the insert path looks again.
+            let h = match hosts.get_mut(host) {
+                Some(h) => h,
+                None => {
+                    if hosts.len() >= MAX_HOSTS {
+                        Self::make_room(&mut hosts);
+                    }
+                    hosts.entry(host.to_owned()).or_insert(Host {
                         state: self.closed(),
                         generation: 0,
                         probe_done: None,
-                    },
-                );
-            }
-            let Some(h) = hosts.get_mut(host) else {
-                return Admission::Open;
+                    })
+                }
             };
             if let State::Open { until } = h.state
                 && Instant::now() >= until
@@ -352,10 +352,12 @@ impl Breakers {
                         } => match window {
                             Some(w) => {
                                 w.add(now, 1, u64::from(failed));
-                                let (calls, failures) = w.sums(now);
-                                failed
-                                    && calls >= u64::from(min_calls.max(1))
-                                    && failures as f64 >= ratio * calls as f64
+                                // Only a failure can trip it: a success need not sum the window.
+                                failed && {
+                                    let (calls, failures) = w.sums(now);
+                                    calls >= u64::from(min_calls.max(1))
+                                        && failures as f64 >= ratio * calls as f64
+                                }
                             }
                             None => false,
                         },
@@ -470,19 +472,16 @@ mod tests {
     async fn many_hosts_stay_bounded_and_open_circuits_are_kept() {
         let b = breakers(TripPolicy::ConsecutiveFailures(2));
         for _ in 0..2 {
-            b.admit("down:443", None).await.unwrap().record(true);
+            b.admit_now("down:443").unwrap().record(true);
         }
         assert_eq!(b.state("down:443"), CircuitState::Open);
         for i in 0..3 * MAX_HOSTS {
             let host = format!("h{i}:443");
-            b.admit(&host, None).await.unwrap().record(false);
+            b.admit_now(&host).unwrap().record(false);
         }
         assert!(b.lock().len() <= MAX_HOSTS, "{} hosts", b.lock().len());
         assert_eq!(b.state("down:443"), CircuitState::Open, "kept");
-        assert!(
-            b.admit("down:443", None).await.is_none(),
-            "still refusing calls"
-        );
+        assert!(b.admit_now("down:443").is_none(), "still refusing calls");
     }
 
     #[tokio::test(start_paused = true)]
@@ -493,23 +492,21 @@ mod tests {
             window: Duration::from_secs(10),
         });
         for i in 0..9 {
-            b.admit("h", None).await.unwrap().record(i % 2 == 0);
+            b.admit_now("h").unwrap().record(i % 2 == 0);
         }
         assert_eq!(b.state("h"), CircuitState::Closed, "below min_calls");
-        b.admit("h", None).await.unwrap().record(true);
+        b.admit_now("h").unwrap().record(true);
         assert_eq!(b.state("h"), CircuitState::Open);
-        assert!(b.admit("h", None).await.is_none());
+        assert!(b.admit_now("h").is_none());
         tokio::time::advance(Duration::from_secs(30)).await;
-        let probe = b.admit("h", None).await.unwrap();
-        assert!(b.admit("h", None).await.is_none(), "one probe at a time");
+        let probe = b.admit_now("h").unwrap();
+        assert!(b.admit_now("h").is_none(), "one probe at a time");
         drop(probe);
-        let probe = b
-            .admit("h", None)
-            .await
-            .expect("a dropped probe frees its slot");
+        let probe = b.admit_now("h").expect("a dropped probe frees its slot");
         probe.record(true);
         assert_eq!(b.state("h"), CircuitState::Open, "failed probe re-opens");
     }
+
     /// Drives `attempts` attempts at `per_second` against one host, each failing when `fails(i)`;
     /// returns the attempt at which the circuit opened, if it did.
     async fn drive(
@@ -520,7 +517,7 @@ mod tests {
     ) -> Option<u32> {
         let step = Duration::from_secs(1) / per_second;
         for i in 0..attempts {
-            match b.admit("h:443", None).await {
+            match b.admit_now("h:443") {
                 Some(p) => p.record(fails(i)),
                 None => return Some(i),
             }

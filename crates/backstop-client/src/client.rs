@@ -97,7 +97,7 @@ impl Client {
 
     /// Starts a request.
     pub fn request<U: IntoUrl>(&self, method: Method, url: U) -> RequestBuilder {
-        RequestBuilder::new(self.clone(), self.http.request(method, url))
+        RequestBuilder::new(self.inner.clone(), self.http.request(method, url))
     }
 
     /// Starts a GET.
@@ -135,15 +135,7 @@ impl Client {
     /// Returns the response for statuses below 400; an error status becomes [`Error::Api`] with the
     /// decoded envelope.
     pub async fn execute(&self, request: reqwest::Request) -> Result<reqwest::Response, Error> {
-        self.execute_with(request, RequestOptions::default()).await
-    }
-
-    pub(crate) async fn execute_with(
-        &self,
-        request: reqwest::Request,
-        options: RequestOptions,
-    ) -> Result<reqwest::Response, Error> {
-        crate::execute::run(&self.inner, &self.http, request, options).await
+        crate::execute::run(&self.inner, &self.http, request, RequestOptions::default()).await
     }
 
     /// The circuit state of one host, given as its authority (`"api.example.com:443"`); `Closed` for hosts

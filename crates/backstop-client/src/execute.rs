@@ -11,6 +11,7 @@ use tokio::time::Instant;
 
 use crate::attempt::{Outcome, attempt, hedged};
 use crate::auth::CredentialRefresher;
+use crate::breaker::Admission;
 use crate::budget::RetryToken;
 use crate::client::Inner;
 use crate::error::{BoxError, Error};
@@ -25,11 +26,12 @@ pub(crate) async fn run<T: Transport>(
 ) -> Result<Response, Error> {
     let method = request.method().clone();
     // The breakers' and the pacer's key; only built when one of them is on.
-    let host = if cfg.breakers.is_some() || cfg.pacer.is_some() {
-        authority(request.url())
+    let key = if cfg.breakers.is_some() || cfg.pacer.is_some() {
+        HostKey::new(request.url())
     } else {
-        String::new()
+        HostKey::default()
     };
+    let host = key.as_str();
     // Only for debug events: not copied when nobody listens.
     let path = if tracing::enabled!(tracing::Level::DEBUG) {
         request.url().path().to_owned()
@@ -66,7 +68,7 @@ pub(crate) async fn run<T: Transport>(
         .filter(|_| retry_allowed && is_safe_method(&method));
     // Every attempt after the first is sent from this copy (buffered bodies are reference-counted).
     let mut template = if retry_allowed || cfg.refresher.is_some() {
-        match request.try_clone() {
+        match replay_copy(&request) {
             Some(t) => Some(t),
             None if retry_allowed => return Err(Error::BodyNotReplayable),
             None => None,
@@ -92,17 +94,9 @@ pub(crate) async fn run<T: Transport>(
     let mut retry: Option<RetryToken<'_>> = None;
 
     loop {
-        let request = match next.take() {
-            Some(r) => r,
-            None => match template.as_ref().and_then(Request::try_clone) {
-                Some(r) => r,
-                None => return Err(Error::BodyNotReplayable),
-            },
-        };
-
         // Pacing: the host said its quota is spent; wait for the reset when it fits.
         if let Some(pacer) = &cfg.pacer
-            && let Some(wait) = pacer.wait(&host)
+            && let Some(wait) = pacer.wait(host)
         {
             let fits =
                 wait <= cfg.retry_after_cap && deadline.is_none_or(|at| Instant::now() + wait < at);
@@ -115,31 +109,54 @@ pub(crate) async fn run<T: Transport>(
         }
 
         let permit = match &cfg.breakers {
-            Some(b) => match b.admit(&host, deadline).await {
-                Some(p) => Some(p),
-                None => {
+            None => None,
+            Some(b) => {
+                let admitted = match b.admit(host) {
+                    Admission::Permit(p) => Some(p),
+                    // Rare (half-open with the probe busy): boxed, to keep this future small.
+                    Admission::ProbeBusy(probe) => {
+                        Box::pin(b.wait_for_probe(host, probe, deadline)).await
+                    }
+                    Admission::Open => None,
+                };
+                if admitted.is_none() {
                     tracing::debug!(%method, path, host, "circuit open: request rejected locally");
                     return Err(Error::CircuitOpen {
-                        host: host.clone(),
+                        host: host.to_owned(),
                         attempts,
                         last: last.map(Box::new),
                     });
                 }
-            },
-            None => None,
+                admitted
+            }
         };
 
+        // Taken only now, after the waits: a request kept across an await would be one more copy
+        // of it in this future's state.
+        let request = match next.take() {
+            Some(r) => r,
+            None => match template.as_ref().and_then(replay_copy) {
+                Some(r) => r,
+                None => return Err(Error::BodyNotReplayable),
+            },
+        };
         attempts += 1;
-        let span = tracing::debug_span!(
-            "backstop_client.attempt",
-            %method,
-            path = %path,
-            attempt = attempts,
-            status = tracing::field::Empty,
-            code = tracing::field::Empty,
-            request_id = tracing::field::Empty,
-        );
-        let pacing = cfg.pacer.as_ref().map(|p| (p, host.as_str()));
+        // Not even built when no subscriber wants it (with `log` compatibility on, building a
+        // disabled span still costs ~120 instructions).
+        let span = if tracing::enabled!(tracing::Level::DEBUG) {
+            tracing::debug_span!(
+                "backstop_client.attempt",
+                %method,
+                path = %path,
+                attempt = attempts,
+                status = tracing::field::Empty,
+                code = tracing::field::Empty,
+                request_id = tracing::field::Empty,
+            )
+        } else {
+            tracing::Span::none()
+        };
+        let pacing = cfg.pacer.as_ref().map(|p| (p, host));
         let result = match hedge_after {
             Some(after) => {
                 let hedge = || {
@@ -148,26 +165,38 @@ pub(crate) async fn run<T: Transport>(
                         return None;
                     }
                     let permit = match &cfg.breakers {
-                        Some(b) => Some(b.try_admit_now(&host)?),
+                        Some(b) => Some(b.admit_now(host)?),
                         None => None,
                     };
-                    let request = template.as_ref().and_then(Request::try_clone)?;
+                    let request = template.as_ref().and_then(replay_copy)?;
                     Some((request, permit, token.flatten()))
                 };
-                within(
+                // Boxed: two attempts and a timer would double the size of this future.
+                Box::pin(within(
                     deadline,
                     hedged(transport, request, permit, after, hedge, pacing, &span),
-                )
+                ))
                 .await
             }
             None => {
                 // A disabled span (no subscriber wants it) is not attached: instrumenting enters
                 // and exits it on every poll, about 700 instructions a request for nothing.
-                let fut = attempt(transport, request, pacing, &span);
-                let out = if span.is_disabled() {
-                    within(deadline, fut).await
-                } else {
-                    within(deadline, tracing::Instrument::instrument(fut, span.clone())).await
+                let sent = transport.send(request);
+                // No named future and no wrapper here: each would keep its own copy of the attempt in
+                // this future's state, and every request pays for moving that state.
+                let out = match deadline {
+                    None if span.is_disabled() => Some(attempt(sent, pacing, &span).await),
+                    Some(at) if span.is_disabled() => {
+                        let fut = tokio::time::timeout_at(at, attempt(sent, pacing, &span));
+                        Box::pin(fut).await.ok()
+                    }
+                    _ => {
+                        let fut = tracing::Instrument::instrument(
+                            attempt(sent, pacing, &span),
+                            span.clone(),
+                        );
+                        Box::pin(within(deadline, fut)).await
+                    }
                 };
                 out.map(|outcome| (outcome, permit, 1))
             }
@@ -228,7 +257,13 @@ pub(crate) async fn run<T: Transport>(
             && let (Some(refresher), Some(t)) = (&cfg.refresher, template.as_mut())
         {
             refreshed = true;
-            match credential_after_401(cfg, refresher.as_ref(), sent_generation).await {
+            match Box::pin(credential_after_401(
+                cfg,
+                refresher.as_ref(),
+                sent_generation,
+            ))
+            .await
+            {
                 Ok(value) => {
                     t.headers_mut().insert(AUTHORIZATION, value);
                     last = Some(error);
@@ -276,10 +311,11 @@ pub(crate) async fn run<T: Transport>(
     }
 }
 
-/// `fut`'s output, or `None` when `deadline` passes first.
+/// `fut`'s output, or `None` when `deadline` passes first. The timer is boxed: most requests have
+/// no deadline, and a timer inline would grow every request's future.
 async fn within<F: Future>(deadline: Option<Instant>, fut: F) -> Option<F::Output> {
     match deadline {
-        Some(at) => tokio::time::timeout_at(at, fut).await.ok(),
+        Some(at) => Box::pin(tokio::time::timeout_at(at, fut)).await.ok(),
         None => Some(fut.await),
     }
 }
@@ -325,30 +361,101 @@ async fn credential_after_401(
     Ok(value)
 }
 
-/// `host:port` of a URL (the breakers' and the pacer's key).
-pub(crate) fn authority(url: &reqwest::Url) -> String {
-    let host = url.host_str().unwrap_or("");
-    // Built by hand: `format!` cost about 400 instructions a request (callgrind).
-    let mut out = String::with_capacity(host.len() + 6);
-    out.push_str(host);
-    if let Some(port) = url.port_or_known_default() {
-        out.push(':');
-        out.push_str(itoa::Buffer::new().format(port));
+/// A copy of `request` to send again, or `None` when its body is a stream.
+///
+/// A request without a body is copied field by field: `Request::try_clone` also gives the copy a
+/// map of extensions (reqwest keeps only the timeout there) that it then replaces, two allocations
+/// and ~400 instructions on every request that may be retried (callgrind). The timeout is copied.
+fn replay_copy(request: &Request) -> Option<Request> {
+    if request.body().is_some() {
+        return request.try_clone();
     }
-    out
+    let mut copy = Request::new(request.method().clone(), request.url().clone());
+    *copy.headers_mut() = request.headers().clone();
+    *copy.version_mut() = request.version();
+    if let Some(timeout) = request.timeout() {
+        *copy.timeout_mut() = Some(*timeout);
+    }
+    Some(copy)
+}
+
+/// `host:port` of a URL (the breakers' and the pacer's key), built on the stack: a `String` per
+/// request cost an allocation and ~350 instructions (callgrind). Longer hosts go to the heap.
+pub(crate) struct HostKey {
+    inline: [u8; INLINE_HOST],
+    len: usize,
+    heap: Option<String>,
+}
+
+const INLINE_HOST: usize = 96;
+
+impl Default for HostKey {
+    fn default() -> Self {
+        HostKey {
+            inline: [0; INLINE_HOST],
+            len: 0,
+            heap: None,
+        }
+    }
+}
+
+impl HostKey {
+    pub(crate) fn new(url: &reqwest::Url) -> Self {
+        let host = url.host_str().unwrap_or("").as_bytes();
+        let mut digits = itoa::Buffer::new();
+        let port = url
+            .port_or_known_default()
+            .map_or("", |p| digits.format(p))
+            .as_bytes();
+        let len = host.len() + usize::from(!port.is_empty()) + port.len();
+        let mut key = HostKey::default();
+        if len <= INLINE_HOST {
+            key.inline[..host.len()].copy_from_slice(host);
+            if !port.is_empty() {
+                key.inline[host.len()] = b':';
+                key.inline[host.len() + 1..len].copy_from_slice(port);
+            }
+            key.len = len;
+        } else {
+            let mut s = String::with_capacity(len);
+            s.push_str(url.host_str().unwrap_or(""));
+            if !port.is_empty() {
+                s.push(':');
+                s.push_str(std::str::from_utf8(port).unwrap_or(""));
+            }
+            key.heap = Some(s);
+        }
+        key
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        match &self.heap {
+            Some(s) => s,
+            // Copied from `&str`s at char boundaries: always UTF-8.
+            None => std::str::from_utf8(&self.inline[..self.len]).unwrap_or(""),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::authority;
+    use super::HostKey;
 
     #[test]
-    fn authority_is_host_and_port() {
-        let a = |u: &str| authority(&reqwest::Url::parse(u).unwrap());
+    fn the_key_is_host_and_port() {
+        let a = |u: &str| {
+            HostKey::new(&reqwest::Url::parse(u).unwrap())
+                .as_str()
+                .to_owned()
+        };
         assert_eq!(a("http://127.0.0.1:39001/x"), "127.0.0.1:39001");
         assert_eq!(a("https://api.example.com/v1"), "api.example.com:443");
         assert_eq!(a("http://api.example.com/"), "api.example.com:80");
         assert_eq!(a("http://[::1]:8/"), "[::1]:8");
         assert_eq!(a("http://h:65535/"), "h:65535");
+        let long = format!("http://{}.example.com:8080/", "a".repeat(120));
+        assert_eq!(a(&long), format!("{}.example.com:8080", "a".repeat(120)));
+        let fits = format!("http://{}:8080/", "b".repeat(91));
+        assert_eq!(a(&fits), format!("{}:8080", "b".repeat(91)));
     }
 }

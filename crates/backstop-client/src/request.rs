@@ -5,7 +5,9 @@ use std::time::Duration;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::Serialize;
 
-use crate::client::Client;
+use std::sync::Arc;
+
+use crate::client::Inner;
 use crate::error::Error;
 
 /// The `Idempotency-Key` header.
@@ -21,18 +23,27 @@ pub(crate) struct RequestOptions {
 }
 
 /// A request being built; [`send`](Self::send) runs it through the client's policies.
-#[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RequestBuilder {
-    client: Client,
+    /// The client's policies (the `reqwest::Client` is inside `inner`).
+    policies: Arc<Inner>,
     inner: reqwest::RequestBuilder,
     options: RequestOptions,
 }
 
+impl std::fmt::Debug for RequestBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestBuilder")
+            .field("request", &self.inner)
+            .field("options", &self.options)
+            .finish()
+    }
+}
+
 impl RequestBuilder {
-    pub(crate) fn new(client: Client, inner: reqwest::RequestBuilder) -> Self {
+    pub(crate) fn new(policies: Arc<Inner>, inner: reqwest::RequestBuilder) -> Self {
         RequestBuilder {
-            client,
+            policies,
             inner,
             options: RequestOptions::default(),
         }
@@ -139,10 +150,8 @@ impl RequestBuilder {
 
     /// Sends the request through the client's policies.
     pub async fn send(self) -> Result<reqwest::Response, Error> {
-        let request = self
-            .inner
-            .build()
-            .map_err(|e| Error::Build(e.without_url()))?;
-        self.client.execute_with(request, self.options).await
+        let (http, request) = self.inner.build_split();
+        let request = request.map_err(|e| Error::Build(e.without_url()))?;
+        crate::execute::run(&self.policies, &http, request, self.options).await
     }
 }
