@@ -94,17 +94,20 @@ pub(crate) async fn run<T: Transport>(
     let mut retry: Option<RetryToken<'_>> = None;
 
     loop {
-        // Pacing: the host said its quota is spent; wait for the reset when it fits.
-        if let Some(pacer) = &cfg.pacer
-            && let Some(wait) = pacer.wait(host)
-        {
-            let fits =
-                wait <= cfg.retry_after_cap && deadline.is_none_or(|at| Instant::now() + wait < at);
-            if fits {
+        // Pacing: take a unit of the host's announced quota, or wait for its reset when none is
+        // left and the wait fits the cap and the deadline (otherwise send: the server decides).
+        if let Some(pacer) = &cfg.pacer {
+            let mut waited = Duration::ZERO;
+            while let Some(wait) = pacer.take(host) {
+                let fits = waited + wait <= cfg.retry_after_cap
+                    && deadline.is_none_or(|at| Instant::now() + wait < at);
+                if !fits {
+                    tracing::debug!(%method, path, ?wait, "pacing: the reset is beyond the cap or deadline; sending");
+                    break;
+                }
                 tracing::debug!(%method, path, ?wait, "pacing: waiting for the quota to reset");
                 (cfg.sleep)(wait).await;
-            } else {
-                tracing::debug!(%method, path, ?wait, "pacing: the reset is beyond the cap or deadline; sending");
+                waited += wait;
             }
         }
 
@@ -160,6 +163,10 @@ pub(crate) async fn run<T: Transport>(
         let result = match hedge_after {
             Some(after) => {
                 let hedge = || {
+                    // The copy spends the host's announced quota too; with none left, no hedge.
+                    if cfg.pacer.as_ref().is_some_and(|p| p.take(host).is_some()) {
+                        return None;
+                    }
                     let token = cfg.budget.as_ref().map(|b| b.try_retry());
                     if let Some(None) = token {
                         return None;

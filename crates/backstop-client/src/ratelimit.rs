@@ -11,55 +11,61 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reqwest::header::{HeaderMap, HeaderName};
 
-/// What a response says about the quota left.
+/// What a response announced about the tightest of its quota policies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Quota {
-    /// No (well-formed) rate-limit fields.
-    Unknown,
-    /// Quota is left under every policy.
-    Available,
-    /// A policy has no quota left; it resets after this long.
-    Exhausted(Duration),
+pub(crate) struct Announced {
+    /// Quota units left in the current window.
+    pub(crate) remaining: u64,
+    /// Until the window resets.
+    pub(crate) reset: Duration,
+    /// Units per window, when the policy says (`q`, `X-RateLimit-Limit`).
+    pub(crate) limit: Option<u64>,
+    /// The window's length, when the policy says (`w`).
+    pub(crate) window: Option<Duration>,
 }
 
 const RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
 const RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
+const X_LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
 const X_REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
 const X_RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
+const LIMIT: HeaderName = HeaderName::from_static("ratelimit-limit");
 const REMAINING: HeaderName = HeaderName::from_static("ratelimit-remaining");
 const RESET: HeaderName = HeaderName::from_static("ratelimit-reset");
 
 /// The longest reset believed: a field announcing a longer one is treated as malformed.
 const MAX_RESET: Duration = Duration::from_secs(24 * 60 * 60);
 
-/// Reads the quota fields of `headers`; `now` resolves `X-RateLimit-Reset` given as a Unix time.
-pub(crate) fn quota(headers: &HeaderMap, now: SystemTime) -> Quota {
+/// Reads the quota fields of `headers` (`None` when there are none, or none well-formed); `now`
+/// resolves `X-RateLimit-Reset` given as a Unix time.
+pub(crate) fn quota(headers: &HeaderMap, now: SystemTime) -> Option<Announced> {
     if let Some(v) = headers.get(RATELIMIT).and_then(|v| v.to_str().ok()) {
         let policy = headers.get(RATELIMIT_POLICY).and_then(|v| v.to_str().ok());
         let q = structured(v, policy).or_else(|| draft07(v));
-        if let Some(q) = q {
+        if q.is_some() {
             return q;
         }
     }
-    for (remaining, reset) in [(&X_REMAINING, &X_RESET), (&REMAINING, &RESET)] {
-        if let Some(r) = headers.get(remaining).and_then(|v| v.to_str().ok()) {
-            let Some(r) = integer(r.trim()) else {
-                return Quota::Unknown;
-            };
-            if r > 0 {
-                return Quota::Available;
-            }
-            return match headers
-                .get(reset)
+    for (limit, remaining, reset) in [
+        (&X_LIMIT, &X_REMAINING, &X_RESET),
+        (&LIMIT, &REMAINING, &RESET),
+    ] {
+        let field = |name: &HeaderName| {
+            headers
+                .get(name)
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| reset_time(v.trim(), now))
-            {
-                Some(d) => Quota::Exhausted(d),
-                None => Quota::Unknown,
-            };
+                .map(str::trim)
+        };
+        if let Some(r) = field(remaining) {
+            return Some(Announced {
+                remaining: integer(r)?,
+                reset: reset_time(field(reset)?, now)?,
+                limit: field(limit).and_then(integer),
+                window: None,
+            });
         }
     }
-    Quota::Unknown
+    None
 }
 
 /// `X-RateLimit-Reset`: delta-seconds, or a Unix time in seconds (GitHub) or milliseconds; told
@@ -93,38 +99,42 @@ struct Member<'a> {
     remaining: Option<u64>,
     /// `t` (RateLimit).
     reset: Option<u64>,
+    /// `q` (RateLimit-Policy).
+    quota: Option<u64>,
     /// `w` (RateLimit-Policy).
     window: Option<u64>,
 }
 
 /// Draft-11: `RateLimit: "default";r=0;t=30, "daily";r=100;t=3600`, with `RateLimit-Policy:
-/// "default";q=100;w=60` supplying the window when `t` is absent. `None` when malformed.
-fn structured(field: &str, policy: Option<&str>) -> Option<Quota> {
+/// "default";q=100;w=60` giving each policy's quota and window (and the reset when `t` is absent).
+/// The policy with the fewest units left is the one announced. `None` when malformed.
+fn structured(field: &str, policy: Option<&str>) -> Option<Announced> {
     let members = list(field)?;
-    if members.is_empty() {
-        return None;
-    }
     let policies = policy.and_then(list).unwrap_or_default();
-    let mut hold: Option<Duration> = None;
+    let mut tightest: Option<Announced> = None;
     for m in &members {
         // `r` is required by the draft: a member without it is malformed.
         let remaining = m.remaining?;
-        if remaining > 0 {
-            continue;
-        }
-        let secs = m.reset.or_else(|| {
-            policies
-                .iter()
-                .find(|p| p.name == m.name)
-                .and_then(|p| p.window)
-        })?;
-        let d = Duration::from_secs(secs);
-        if d > MAX_RESET {
+        let p = policies.iter().find(|p| p.name == m.name);
+        let window = p.and_then(|p| p.window).map(Duration::from_secs);
+        let reset = m.reset.map(Duration::from_secs).or(window)?;
+        if reset > MAX_RESET {
             return None;
         }
-        hold = Some(hold.map_or(d, |h| h.max(d)));
+        let announced = Announced {
+            remaining,
+            reset,
+            limit: p.and_then(|p| p.quota),
+            window,
+        };
+        let tighter = tightest.is_none_or(|t| {
+            (remaining, std::cmp::Reverse(reset)) < (t.remaining, std::cmp::Reverse(t.reset))
+        });
+        if tighter {
+            tightest = Some(announced);
+        }
     }
-    Some(hold.map_or(Quota::Available, Quota::Exhausted))
+    tightest
 }
 
 /// Parses an RFC 8941 list of strings or tokens with parameters, keeping the integer parameters
@@ -216,6 +226,7 @@ fn list(s: &str) -> Option<Vec<Member<'_>>> {
                 let slot = match key {
                     "r" => Some(&mut m.remaining),
                     "t" => Some(&mut m.reset),
+                    "q" => Some(&mut m.quota),
                     "w" => Some(&mut m.window),
                     _ => None,
                 };
@@ -248,27 +259,25 @@ fn is_tchar(c: u8) -> bool {
 }
 
 /// Draft-07's dictionary: `RateLimit: limit=100, remaining=0, reset=30`. `None` when malformed.
-fn draft07(field: &str) -> Option<Quota> {
-    let mut remaining = None;
-    let mut reset = None;
+fn draft07(field: &str) -> Option<Announced> {
+    let (mut limit, mut remaining, mut reset) = (None, None, None);
     for part in field.split(',') {
         let (k, v) = part.trim().split_once('=')?;
+        let v = Some(integer(v.trim())?);
         match k.trim() {
-            "remaining" => remaining = Some(integer(v.trim())?),
-            "reset" => reset = Some(integer(v.trim())?),
-            "limit" => {
-                integer(v.trim())?;
-            }
+            "remaining" => remaining = v,
+            "reset" => reset = v,
+            "limit" => limit = v,
             _ => {}
         }
     }
-    match (remaining?, reset) {
-        (0, Some(t)) if Duration::from_secs(t) <= MAX_RESET => {
-            Some(Quota::Exhausted(Duration::from_secs(t)))
-        }
-        (0, _) => None,
-        _ => Some(Quota::Available),
-    }
+    let reset = Duration::from_secs(reset?);
+    (reset <= MAX_RESET).then_some(Announced {
+        remaining: remaining?,
+        reset,
+        limit,
+        window: None,
+    })
 }
 
 #[cfg(test)]
@@ -276,7 +285,7 @@ mod tests {
     use super::*;
     use reqwest::header::HeaderValue;
 
-    fn q(pairs: &[(&str, &str)]) -> Quota {
+    fn q(pairs: &[(&str, &str)]) -> Option<Announced> {
         let mut h = HeaderMap::new();
         for (k, v) in pairs {
             h.insert(
@@ -287,24 +296,27 @@ mod tests {
         quota(&h, UNIX_EPOCH + Duration::from_secs(1_700_000_000))
     }
     const S: fn(u64) -> Duration = Duration::from_secs;
+    fn a(remaining: u64, reset: u64) -> Option<Announced> {
+        Some(Announced {
+            remaining,
+            reset: S(reset),
+            limit: None,
+            window: None,
+        })
+    }
 
     #[test]
     fn draft_11_fields() {
-        assert_eq!(
-            q(&[("ratelimit", r#""default";r=0;t=30"#)]),
-            Quota::Exhausted(S(30))
-        );
-        assert_eq!(
-            q(&[("ratelimit", r#""default";r=5;t=30"#)]),
-            Quota::Available
-        );
+        assert_eq!(q(&[("ratelimit", r#""default";r=0;t=30"#)]), a(0, 30));
+        assert_eq!(q(&[("ratelimit", r#""default";r=5;t=30"#)]), a(5, 30));
         assert_eq!(
             q(&[("ratelimit", r#""burst";r=3;t=1, "daily";r=0;t=3600"#)]),
-            Quota::Exhausted(S(3600))
+            a(0, 3600),
+            "the tightest policy"
         );
         assert_eq!(
             q(&[("ratelimit", r#"default;r=0;t=10;pk=:dXNlcjEyMw==:"#)]),
-            Quota::Exhausted(S(10)),
+            a(0, 10),
             "token names and byte-sequence parameters"
         );
         assert_eq!(
@@ -312,7 +324,12 @@ mod tests {
                 ("ratelimit", r#""default";r=0"#),
                 ("ratelimit-policy", r#""default";q=100;w=60"#)
             ]),
-            Quota::Exhausted(S(60)),
+            Some(Announced {
+                remaining: 0,
+                reset: S(60),
+                limit: Some(100),
+                window: Some(S(60))
+            }),
             "no t: the policy's window"
         );
     }
@@ -331,7 +348,7 @@ mod tests {
             r#""a";r=0;t=999999999999"#,
             "",
         ] {
-            assert_eq!(q(&[("ratelimit", bad)]), Quota::Unknown, "{bad:?}");
+            assert_eq!(q(&[("ratelimit", bad)]), None, "{bad:?}");
         }
         assert_eq!(
             q(&[
@@ -339,7 +356,7 @@ mod tests {
                 ("x-ratelimit-remaining", "0"),
                 ("x-ratelimit-reset", "9")
             ]),
-            Quota::Exhausted(S(9)),
+            a(0, 9),
             "a malformed RateLimit falls through to the older fields"
         );
     }
@@ -348,11 +365,16 @@ mod tests {
     fn draft_07_dictionary() {
         assert_eq!(
             q(&[("ratelimit", "limit=100, remaining=0, reset=30")]),
-            Quota::Exhausted(S(30))
+            Some(Announced {
+                remaining: 0,
+                reset: S(30),
+                limit: Some(100),
+                window: None
+            })
         );
         assert_eq!(
-            q(&[("ratelimit", "limit=100, remaining=7, reset=30")]),
-            Quota::Available
+            q(&[("ratelimit", "limit=100, remaining=x, reset=30")]),
+            None
         );
     }
 
@@ -364,22 +386,28 @@ mod tests {
                 ("x-ratelimit-remaining", "0"),
                 ("x-ratelimit-reset", "20")
             ]),
-            Quota::Exhausted(S(20))
+            Some(Announced {
+                remaining: 0,
+                reset: S(20),
+                limit: Some(60),
+                window: None
+            })
         );
         assert_eq!(
             q(&[
                 ("x-ratelimit-remaining", "0"),
                 ("x-ratelimit-reset", "1700000042")
             ]),
-            Quota::Exhausted(S(42)),
+            a(0, 42),
             "a Unix time (GitHub)"
         );
         assert_eq!(
             q(&[
                 ("x-ratelimit-remaining", "0"),
                 ("x-ratelimit-reset", "1700000001500")
-            ]),
-            Quota::Exhausted(Duration::from_millis(1500)),
+            ])
+            .map(|a| a.reset),
+            Some(Duration::from_millis(1500)),
             "a Unix time in milliseconds"
         );
         assert_eq!(
@@ -387,26 +415,25 @@ mod tests {
                 ("x-ratelimit-remaining", "0"),
                 ("x-ratelimit-reset", "1600000000")
             ]),
-            Quota::Exhausted(Duration::ZERO),
+            a(0, 0),
             "a reset in the past"
         );
-        assert_eq!(q(&[("x-ratelimit-remaining", "12")]), Quota::Available);
         assert_eq!(
             q(&[("ratelimit-remaining", "0"), ("ratelimit-reset", "5")]),
-            Quota::Exhausted(S(5))
+            a(0, 5)
         );
         assert_eq!(
             q(&[
                 ("x-ratelimit-remaining", "zero"),
                 ("x-ratelimit-reset", "5")
             ]),
-            Quota::Unknown
+            None
         );
         assert_eq!(
             q(&[("x-ratelimit-remaining", "0")]),
-            Quota::Unknown,
-            "no reset: nothing to wait for"
+            None,
+            "no reset: nothing to pace by"
         );
-        assert_eq!(q(&[]), Quota::Unknown);
+        assert_eq!(q(&[]), None);
     }
 }

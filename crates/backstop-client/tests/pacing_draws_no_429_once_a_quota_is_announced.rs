@@ -84,6 +84,30 @@ async fn draft_11_quota_is_respected_without_a_single_429() {
 }
 
 #[tokio::test]
+async fn concurrent_callers_share_the_quota_without_a_429() {
+    let (server, refused) = limited(Fields::Draft11).await;
+    let client = Client::builder().no_circuit_breaker().build();
+    // Learn the quota, then 12 callers at once: 4 left in this window, 5 in each of the next two.
+    client.get(server.url("/")).send().await.unwrap();
+    let start = Instant::now();
+    let callers: Vec<_> = (0..12)
+        .map(|_| {
+            let (client, url) = (client.clone(), server.url("/"));
+            tokio::spawn(async move { client.get(url).send().await })
+        })
+        .collect();
+    for c in callers {
+        c.await.unwrap().unwrap();
+    }
+    assert_eq!(*refused.lock().unwrap(), 0, "no 429 drawn");
+    assert!(
+        start.elapsed() >= WINDOW - Duration::from_millis(100),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+#[tokio::test]
 async fn x_ratelimit_quota_is_respected_without_a_single_429() {
     let (refused, _) = run(Client::builder(), Fields::XRateLimit, 3 * QUOTA).await;
     assert_eq!(refused, 0, "no 429 drawn");

@@ -110,6 +110,10 @@ impl Seen {
             Detected::UnknownJson => {
                 v.push("error body is JSON but not an error envelope".to_owned())
             }
+            Detected::Provider(p) => v.push(format!(
+                "error body has {p:?}'s error shape, not one of the contract's profiles"
+            )),
+            _ => v.push("error body is not an error envelope".to_owned()),
         }
         if matches!(detected, Detected::Profile(_)) {
             let header_id = self.header("x-request-id");
