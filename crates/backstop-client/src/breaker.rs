@@ -168,6 +168,7 @@ pub(crate) struct Permit<'a> {
     generation: u64,
     probe: bool,
     done: bool,
+    at: Instant,
 }
 
 impl Breakers {
@@ -195,8 +196,9 @@ impl Breakers {
     }
 
     /// Admits an attempt to `host` at once, or says why not.
-    pub(crate) fn admit<'a>(&'a self, host: &'a str) -> Admission<'a> {
-        self.try_admit(host)
+    /// `now` is the attempt's start: its outcome is counted in the window at that time.
+    pub(crate) fn admit<'a>(&'a self, host: &'a str, now: Instant) -> Admission<'a> {
+        self.try_admit(host, now)
     }
 
     /// While half-open with every probe slot taken: waits for a probe's outcome (`probe` is woken
@@ -218,7 +220,7 @@ impl Breakers {
             tokio::pin!(done);
             // Registered before the state is looked at again: a probe ending in between still wakes us.
             done.as_mut().enable();
-            match self.try_admit(host) {
+            match self.try_admit(host, Instant::now()) {
                 Admission::Permit(p) => return Some(p),
                 Admission::Open => return None,
                 Admission::ProbeBusy(n) if Arc::ptr_eq(&n, &current) => {}
@@ -235,14 +237,14 @@ impl Breakers {
 
     /// Admits an attempt to `host` now, or not at all (a hedge asks this way).
     pub(crate) fn admit_now<'a>(&'a self, host: &'a str) -> Option<Permit<'a>> {
-        match self.try_admit(host) {
+        match self.try_admit(host, Instant::now()) {
             Admission::Permit(p) => Some(p),
             _ => None,
         }
     }
 
     /// Admits an attempt to `host` at once, or says why not.
-    fn try_admit<'a>(&'a self, host: &'a str) -> Admission<'a> {
+    fn try_admit<'a>(&'a self, host: &'a str, now: Instant) -> Admission<'a> {
         let mut changes = None;
         let admission = {
             let mut hosts = self.lock();
@@ -261,7 +263,7 @@ impl Breakers {
                 }
             };
             if let State::Open { until } = h.state
-                && Instant::now() >= until
+                && now >= until
             {
                 h.state = State::HalfOpen { probes: 0 };
                 h.generation += 1;
@@ -269,13 +271,13 @@ impl Breakers {
             }
             match &mut h.state {
                 State::Closed { .. } => {
-                    Admission::Permit(Permit::new(self, host, h.generation, false))
+                    Admission::Permit(Permit::new(self, host, h.generation, false, now))
                 }
                 State::Open { .. } => Admission::Open,
                 State::HalfOpen { probes } => {
                     if *probes < self.config.half_open_probes {
                         *probes += 1;
-                        Admission::Permit(Permit::new(self, host, h.generation, true))
+                        Admission::Permit(Permit::new(self, host, h.generation, true, now))
                     } else {
                         Admission::ProbeBusy(
                             h.probe_done.get_or_insert_with(Default::default).clone(),
@@ -309,7 +311,7 @@ impl Breakers {
         }
     }
 
-    fn outcome(&self, host: &str, generation: u64, probe: bool, failed: Option<bool>) {
+    fn outcome(&self, host: &str, generation: u64, probe: bool, at: Instant, failed: Option<bool>) {
         let mut wake = None;
         let change = {
             let mut hosts = self.lock();
@@ -339,7 +341,8 @@ impl Breakers {
                     },
                     Some(failed),
                 ) => {
-                    let now = Instant::now();
+                    // Counted at the attempt's start: no clock read per request here.
+                    let now = at;
                     *consecutive = if failed {
                         consecutive.saturating_add(1)
                     } else {
@@ -363,7 +366,7 @@ impl Breakers {
                         },
                     };
                     trip.then(|| State::Open {
-                        until: now + self.config.open_duration,
+                        until: Instant::now() + self.config.open_duration,
                     })
                 }
                 _ => None,
@@ -425,13 +428,14 @@ fn public_now(s: &State) -> CircuitState {
 }
 
 impl<'a> Permit<'a> {
-    fn new(breakers: &'a Breakers, host: &'a str, generation: u64, probe: bool) -> Self {
+    fn new(breakers: &'a Breakers, host: &'a str, generation: u64, probe: bool, at: Instant) -> Self {
         Permit {
             breakers,
             host,
             generation,
             probe,
             done: false,
+            at,
         }
     }
 
@@ -439,7 +443,7 @@ impl<'a> Permit<'a> {
     pub(crate) fn record(mut self, failed: bool) {
         self.done = true;
         self.breakers
-            .outcome(self.host, self.generation, self.probe, Some(failed));
+            .outcome(self.host, self.generation, self.probe, self.at, Some(failed));
     }
 }
 
@@ -447,7 +451,7 @@ impl Drop for Permit<'_> {
     fn drop(&mut self) {
         if !self.done {
             self.breakers
-                .outcome(self.host, self.generation, self.probe, None);
+                .outcome(self.host, self.generation, self.probe, self.at, None);
         }
     }
 }

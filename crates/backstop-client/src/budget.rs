@@ -73,10 +73,10 @@ impl RetryBudget {
         }
     }
 
-    /// Counts a logical request (its first attempt).
-    pub(crate) fn record_request(&self) {
+    /// Counts a logical request (its first attempt), started at `now`.
+    pub(crate) fn record_request(&self, now: Instant) {
         let mut w = self.window.lock().unwrap_or_else(|p| p.into_inner());
-        w.add(Instant::now(), 1, 0);
+        w.add(now, 1, 0);
     }
 
     /// Takes a retry (or a hedge) from the budget; `None` when it is spent.
@@ -113,7 +113,7 @@ mod tests {
         drop(held);
         assert!(b.try_retry().is_some(), "finished retries free the floor");
         for _ in 0..100 {
-            b.record_request();
+            b.record_request(Instant::now());
         }
         let granted: Vec<_> = (0..100).filter_map(|_| b.try_retry()).collect();
         assert_eq!(
@@ -141,7 +141,7 @@ mod tests {
         let mut tokens: std::collections::HashMap<u64, RetryToken<'_>> = Default::default();
         let (mut requests, mut attempts, mut id) = (0u64, 0u64, 0u64);
         while start.elapsed() < Duration::from_secs(60) {
-            b.record_request();
+            b.record_request(Instant::now());
             requests += 1;
             attempts += 1;
             id += 1;

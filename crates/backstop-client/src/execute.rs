@@ -77,13 +77,14 @@ pub(crate) async fn run<T: Transport>(
         None
     };
 
-    let deadline = options
-        .deadline
-        .or(cfg.deadline)
-        .map(|d| Instant::now() + d);
+    // One clock read for the first attempt's bookkeeping: deadline, budget and breaker.
+    let started = Instant::now();
+    let deadline = options.deadline.or(cfg.deadline).map(|d| started + d);
     if let Some(budget) = &cfg.budget {
-        budget.record_request();
+        budget.record_request(started);
     }
+    // Whether no time has passed since `started` but the request's own bookkeeping.
+    let mut first = true;
 
     let mut next = Some(request);
     let mut attempts: u32 = 0;
@@ -108,13 +109,15 @@ pub(crate) async fn run<T: Transport>(
                 tracing::debug!(%method, path, ?wait, "pacing: waiting for the quota to reset");
                 (cfg.sleep)(wait).await;
                 waited += wait;
+                first = false;
             }
         }
 
         let permit = match &cfg.breakers {
             None => None,
             Some(b) => {
-                let admitted = match b.admit(host) {
+                let now = if first { started } else { Instant::now() };
+                let admitted = match b.admit(host, now) {
                     Admission::Permit(p) => Some(p),
                     // Rare (half-open with the probe busy): boxed, to keep this future small.
                     Admission::ProbeBusy(probe) => {
@@ -134,6 +137,7 @@ pub(crate) async fn run<T: Transport>(
             }
         };
 
+        first = false;
         // Taken only now, after the waits: a request kept across an await would be one more copy
         // of it in this future's state.
         let request = match next.take() {
