@@ -428,7 +428,13 @@ fn public_now(s: &State) -> CircuitState {
 }
 
 impl<'a> Permit<'a> {
-    fn new(breakers: &'a Breakers, host: &'a str, generation: u64, probe: bool, at: Instant) -> Self {
+    fn new(
+        breakers: &'a Breakers,
+        host: &'a str,
+        generation: u64,
+        probe: bool,
+        at: Instant,
+    ) -> Self {
         Permit {
             breakers,
             host,
@@ -442,8 +448,13 @@ impl<'a> Permit<'a> {
     /// Reports the attempt: `failed` for transport errors and server-side failures.
     pub(crate) fn record(mut self, failed: bool) {
         self.done = true;
-        self.breakers
-            .outcome(self.host, self.generation, self.probe, self.at, Some(failed));
+        self.breakers.outcome(
+            self.host,
+            self.generation,
+            self.probe,
+            self.at,
+            Some(failed),
+        );
     }
 }
 
