@@ -165,8 +165,9 @@ impl ClientBuilder {
 
     /// No pacing: requests are sent even after a host announced that its quota is spent
     /// (`RateLimit: "default";r=0;t=30`, `X-RateLimit-Remaining: 0`), and its 429s are retried as
-    /// usual. By default the next request to that host waits for the quota's reset, up to
-    /// [`retry_after_cap`](Self::retry_after_cap) and the deadline.
+    /// usual. By default each request to a host that announced its quota takes a unit of it, and one
+    /// that finds none left waits for the reset, up to [`retry_after_cap`](Self::retry_after_cap) and
+    /// the deadline.
     pub fn no_pacing(mut self) -> Self {
         self.pacing = false;
         self

@@ -77,12 +77,13 @@
 //!   [`Error::BodyNotReplayable`] (send it with [`RequestBuilder::no_retry`]).
 //!
 //! ## Pacing
-//! When a response (success or error) says the host's quota is spent (`RateLimit:
-//! "default";r=0;t=30` with `RateLimit-Policy`, draft-ietf-httpapi-ratelimit-headers-11, or
-//! `X-RateLimit-Remaining: 0` with `X-RateLimit-Reset`), the next request to that host waits for the
-//! reset instead of drawing a 429, when the wait fits [`ClientBuilder::retry_after_cap`] and the
-//! deadline (otherwise it is sent, and the server's answer decides). Malformed fields are ignored.
-//! Off with [`ClientBuilder::no_pacing`].
+//! When responses (successes or errors) announce the host's quota (`RateLimit: "default";r=3;t=30`
+//! with `RateLimit-Policy: "default";q=100;w=60`, draft-ietf-httpapi-ratelimit-headers-11, or
+//! `X-RateLimit-Remaining` with `X-RateLimit-Reset`), the client spends it unit by unit, and a
+//! request that finds none left waits for the reset instead of drawing a 429, when the wait fits
+//! [`ClientBuilder::retry_after_cap`] and the deadline (otherwise it is sent, and the server's answer
+//! decides). Concurrent callers share the units, so a reset does not release them all at once.
+//! Malformed fields are ignored. Off with [`ClientBuilder::no_pacing`].
 //!
 //! ## Circuit breaker
 //! One per authority (`host:port`). By default it opens when at least 50% of at least 20 attempts in
