@@ -5,10 +5,13 @@
 //! same fixed logical rate, all at once:
 //! * `backstop` — backstop-client with its defaults (budget + breaker);
 //! * `backstop-no-breaker` — backstop-client with the breaker off (budget only);
+//! * `backstop-no-pacing` — (d) only: backstop-client with pacing off;
 //! * `seeds-loop` — the loop the seeds tell integrators to write: 3 attempts, backoff 1 s then 2 s, no budget;
 //! * `reqwest-retry` — reqwest-middleware 0.5 + reqwest-retry 0.9 (2 retries, exponential 1 s..4 s).
 //!
-//! Scenarios: (a) total outage (100% 503); (b) 10% random 503; (c) outage then recovery.
+//! Scenarios: (a) total outage (100% 503); (b) 10% random 503; (c) outage then recovery; (d) a
+//! quota of half the offered rate per 1 s window, announced on every answer (`RateLimit` /
+//! `RateLimit-Policy`, draft-11), with 429 + `Retry-After` beyond it.
 //!
 //! ```text
 //! cargo run --release -p backstop-client --example retry_storm -- --secs 30 --rate 100
@@ -36,8 +39,8 @@ struct Args {
     /// The breaker's open duration, in seconds (scenario (c) runs open + 5 s after recovery).
     #[arg(long, default_value_t = 30)]
     open_secs: u64,
-    /// Run only these scenarios (a, b, c).
-    #[arg(long, default_value = "abc")]
+    /// Run only these scenarios (a, b, c, d).
+    #[arg(long, default_value = "abcd")]
     scenarios: String,
 }
 
@@ -46,6 +49,7 @@ enum Scenario {
     Outage,
     Random10,
     Recovery,
+    Quota,
 }
 
 /// Upstream behaviour and attempt log.
@@ -54,6 +58,9 @@ struct Upstream {
     start: Instant,
     recover_at: Duration,
     attempts: Mutex<Vec<Duration>>,
+    /// Scenario (d): requests allowed per 1 s window, and (window start, used, 429s sent).
+    quota: u32,
+    window: Mutex<(Instant, u32, usize)>,
 }
 
 impl Upstream {
@@ -62,29 +69,88 @@ impl Upstream {
             Scenario::Outage => true,
             Scenario::Random10 => rand::rng().random::<f64>() < 0.10,
             Scenario::Recovery => self.start.elapsed() < self.recover_at,
+            Scenario::Quota => false,
         }
+    }
+
+    /// Scenario (d): whether this request is within the quota, and the `RateLimit` fields to send.
+    fn take_quota(&self) -> (bool, String, u64) {
+        let mut w = self.window.lock().unwrap();
+        if w.0.elapsed() >= Duration::from_secs(1) {
+            *w = (Instant::now(), 0, w.2);
+        }
+        let reset = Duration::from_secs(1)
+            .saturating_sub(w.0.elapsed())
+            .as_millis()
+            .div_ceil(1000)
+            .max(1) as u64;
+        let allowed = w.1 < self.quota;
+        if allowed {
+            w.1 += 1;
+        } else {
+            w.2 += 1;
+        }
+        let remaining = self.quota - w.1;
+        (
+            allowed,
+            format!("\"default\";r={remaining};t={reset}"),
+            reset,
+        )
     }
 }
 
 async fn spawn_upstream(up: Arc<Upstream>) -> String {
     let unavailable = Profile::Backstop.encode(&ApiError::new(Code::SERVICE_UNAVAILABLE));
+    let limited = Profile::Backstop.encode(&ApiError::new(Code::RATE_LIMIT_EXCEEDED));
     let app = axum::Router::new().fallback(move || {
         let up = up.clone();
         let body = unavailable.body.clone();
+        let limited = limited.body.clone();
         async move {
+            use axum::response::IntoResponse;
             up.attempts.lock().unwrap().push(up.start.elapsed());
+            if up.scenario == Scenario::Quota {
+                let (allowed, fields, reset) = up.take_quota();
+                let policy = format!("\"default\";q={};w=1", up.quota);
+                return if allowed {
+                    (
+                        axum::http::StatusCode::OK,
+                        [
+                            ("content-type", "text/plain".to_owned()),
+                            ("ratelimit", fields),
+                            ("ratelimit-policy", policy),
+                        ],
+                        b"ok".to_vec(),
+                    )
+                        .into_response()
+                } else {
+                    (
+                        axum::http::StatusCode::TOO_MANY_REQUESTS,
+                        [
+                            ("content-type", "application/json".to_owned()),
+                            ("ratelimit", fields),
+                            ("ratelimit-policy", policy),
+                            ("retry-after", reset.to_string()),
+                        ],
+                        limited,
+                    )
+                        .into_response()
+                };
+            }
             if up.failing() {
                 (
                     axum::http::StatusCode::SERVICE_UNAVAILABLE,
                     [("content-type", "application/json")],
                     body,
                 )
+                    .into_response()
             } else {
                 (
                     axum::http::StatusCode::OK,
                     [("content-type", "text/plain")],
                     b"ok".to_vec(),
                 )
+                    .into_response()
             }
         }
     });
@@ -148,6 +214,7 @@ struct Row {
     client: &'static str,
     requests: usize,
     attempts: usize,
+    refused: usize,
     amp_after_open: Option<f64>,
     success: f64,
     p50: Duration,
@@ -167,6 +234,8 @@ async fn run_client(name: &'static str, kind: Kind, scenario: Scenario, args: &A
         start,
         recover_at,
         attempts: Mutex::new(Vec::new()),
+        quota: (args.rate / 2).max(1) as u32,
+        window: Mutex::new((Instant::now(), 0, 0)),
     });
     let url = spawn_upstream(up.clone()).await;
     let outcomes = Arc::new(Mutex::new(Vec::new()));
@@ -221,6 +290,7 @@ async fn run_client(name: &'static str, kind: Kind, scenario: Scenario, args: &A
         client: name,
         requests: outcomes.len(),
         attempts: attempts.len(),
+        refused: up.window.lock().unwrap().2,
         amp_after_open,
         success: outcomes.iter().filter(|o| o.ok).count() as f64 / outcomes.len().max(1) as f64,
         p50: pct(0.50),
@@ -229,7 +299,7 @@ async fn run_client(name: &'static str, kind: Kind, scenario: Scenario, args: &A
     }
 }
 
-fn backstop(breaker: bool, open: Duration) -> Kind {
+fn backstop(breaker: bool, pacing: bool, open: Duration) -> Kind {
     let opened = Arc::new(Mutex::new(None));
     let start = Instant::now();
     let o = opened.clone();
@@ -238,6 +308,9 @@ fn backstop(breaker: bool, open: Duration) -> Kind {
             o.lock().unwrap().get_or_insert(start.elapsed());
         }
     });
+    if !pacing {
+        b = b.no_pacing();
+    }
     b = if breaker {
         b.circuit_breaker(CircuitBreakerConfig {
             open_duration: open,
@@ -258,6 +331,11 @@ async fn main() {
         ('a', Scenario::Outage, "(a) total outage, 100% 503"),
         ('b', Scenario::Random10, "(b) 10% random 503"),
         ('c', Scenario::Recovery, "(c) outage then recovery"),
+        (
+            'd',
+            Scenario::Quota,
+            "(d) 429 with a quota of half the rate",
+        ),
     ] {
         if !args.scenarios.contains(letter) {
             continue;
@@ -269,12 +347,15 @@ async fn main() {
                     .build_with_max_retries(2),
             ))
             .build();
-        let clients: Vec<(&'static str, Kind)> = vec![
-            ("backstop", backstop(true, open)),
-            ("backstop-no-breaker", backstop(false, open)),
+        let mut clients: Vec<(&'static str, Kind)> = vec![
+            ("backstop", backstop(true, true, open)),
+            ("backstop-no-breaker", backstop(false, true, open)),
             ("seeds-loop", Kind::SeedsLoop(reqwest::Client::new())),
             ("reqwest-retry", Kind::ReqwestRetry(retry)),
         ];
+        if scenario == Scenario::Quota {
+            clients.insert(1, ("backstop-no-pacing", backstop(true, false, open)));
+        }
         // The clients' clocks start together with their upstreams.
         let runs = clients.into_iter().map(|(name, kind)| {
             let args = args.clone();
@@ -290,13 +371,13 @@ async fn main() {
                 args.rate, args.secs, args.open_secs
             );
             println!(
-                "| scenario | client | logical requests | upstream attempts | attempts/request | after open | success | p50 | p99 | time to recover |"
+                "| scenario | client | logical requests | upstream attempts | attempts/request | after open | success | p50 | p99 | time to recover | 429s drawn |"
             );
-            println!("|---|---|---|---|---|---|---|---|---|---|");
+            println!("|---|---|---|---|---|---|---|---|---|---|---|");
         }
         for r in rows {
             println!(
-                "| {label} | {} | {} | {} | {:.3}x | {} | {:.2}% | {:.0} ms | {:.0} ms | {} |",
+                "| {label} | {} | {} | {} | {:.3}x | {} | {:.2}% | {:.0} ms | {:.0} ms | {} | {} |",
                 r.client,
                 r.requests,
                 r.attempts,
@@ -308,6 +389,11 @@ async fn main() {
                 r.p99.as_secs_f64() * 1000.0,
                 r.recover
                     .map_or("-".to_owned(), |d| format!("{:.1} s", d.as_secs_f64())),
+                if scenario == Scenario::Quota {
+                    r.refused.to_string()
+                } else {
+                    "-".to_owned()
+                },
             );
         }
     }

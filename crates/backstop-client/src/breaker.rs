@@ -9,6 +9,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use crate::window::Window;
@@ -30,23 +31,46 @@ pub enum TripPolicy {
     },
 }
 
-/// Circuit breaker settings. Defaults: 5 consecutive failures, open for 30 s, 1 probe while half-open.
+impl TripPolicy {
+    /// The default: at least 50% of at least 20 attempts in the last 10 s failed (the defaults of
+    /// resilience4j and Polly). Independent noise cannot trip it: with 10% of attempts failing, 20
+    /// attempts reach 50% failed with probability 7·10⁻⁶, and busier windows far less.
+    pub const DEFAULT: TripPolicy = TripPolicy::FailureRatio {
+        ratio: 0.5,
+        min_calls: 20,
+        window: Duration::from_secs(10),
+    };
+}
+
+impl Default for TripPolicy {
+    fn default() -> Self {
+        TripPolicy::DEFAULT
+    }
+}
+
+/// Circuit breaker settings. Defaults: open when ≥ 50% of ≥ 20 attempts in 10 s failed, open for
+/// 30 s, 1 probe while half-open, and other callers wait up to 5 s for the probe's outcome.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CircuitBreakerConfig {
     /// When a closed circuit opens.
     pub trip: TripPolicy,
     /// How long an open circuit rejects before it lets probes through.
     pub open_duration: Duration,
-    /// Concurrent probes admitted while half-open; every other call is rejected.
+    /// Concurrent probes admitted while half-open.
     pub half_open_probes: u32,
+    /// While half-open with every probe slot taken, how long another caller waits for a probe's
+    /// outcome (bounded by its deadline) before failing with `CircuitOpen`: when the probe succeeds
+    /// the waiters go ahead, when it fails they fail. `None`: fail at once.
+    pub probe_wait: Option<Duration>,
 }
 
 impl Default for CircuitBreakerConfig {
     fn default() -> Self {
         CircuitBreakerConfig {
-            trip: TripPolicy::ConsecutiveFailures(5),
+            trip: TripPolicy::DEFAULT,
             open_duration: Duration::from_secs(30),
             half_open_probes: 1,
+            probe_wait: Some(Duration::from_secs(5)),
         }
     }
 }
@@ -107,6 +131,16 @@ struct Host {
     state: State,
     /// Bumped on every transition, so late outcomes of an older state are ignored.
     generation: u64,
+    /// Woken when a half-open circuit's probe ends; made by the first caller that waits.
+    probe_done: Option<Arc<Notify>>,
+}
+
+/// What [`Breakers::admit`] decided.
+pub(crate) enum Admission<'a> {
+    Permit(Permit<'a>),
+    Open,
+    /// Half-open with every probe slot taken: wait on this for a probe to end.
+    ProbeBusy(Arc<Notify>),
 }
 
 pub(crate) struct Breakers {
@@ -134,6 +168,7 @@ pub(crate) struct Permit<'a> {
     generation: u64,
     probe: bool,
     done: bool,
+    at: Instant,
 }
 
 impl Breakers {
@@ -160,40 +195,93 @@ impl Breakers {
         self.hosts.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Admits an attempt to `host`, or refuses it (open, or half-open with every probe slot taken).
-    pub(crate) fn admit<'a>(&'a self, host: &'a str) -> Option<Permit<'a>> {
-        let mut changes = None;
-        let permit = {
-            let mut hosts = self.lock();
-            if !hosts.contains_key(host) {
-                if hosts.len() >= MAX_HOSTS {
-                    Self::make_room(&mut hosts);
+    /// Admits an attempt to `host` at once, or says why not.
+    /// `now` is the attempt's start: its outcome is counted in the window at that time.
+    pub(crate) fn admit<'a>(&'a self, host: &'a str, now: Instant) -> Admission<'a> {
+        self.try_admit(host, now)
+    }
+
+    /// While half-open with every probe slot taken: waits for a probe's outcome (`probe` is woken
+    /// when one ends) up to the configured `probe_wait` and `deadline`, trying again each time.
+    /// `None` when the circuit stays closed to this caller.
+    pub(crate) async fn wait_for_probe<'a>(
+        &'a self,
+        host: &'a str,
+        probe: Arc<Notify>,
+        deadline: Option<Instant>,
+    ) -> Option<Permit<'a>> {
+        let wait = self.config.probe_wait?;
+        let limit = Instant::now() + wait;
+        let limit = deadline.map_or(limit, |d| d.min(limit));
+        let mut notify = probe;
+        loop {
+            let current = notify.clone();
+            let done = current.notified();
+            tokio::pin!(done);
+            // Registered before the state is looked at again: a probe ending in between still wakes us.
+            done.as_mut().enable();
+            match self.try_admit(host, Instant::now()) {
+                Admission::Permit(p) => return Some(p),
+                Admission::Open => return None,
+                Admission::ProbeBusy(n) if Arc::ptr_eq(&n, &current) => {}
+                Admission::ProbeBusy(n) => {
+                    notify = n;
+                    continue;
                 }
-                hosts.insert(
-                    host.to_owned(),
-                    Host {
+            }
+            if tokio::time::timeout_at(limit, done).await.is_err() {
+                return None;
+            }
+        }
+    }
+
+    /// Admits an attempt to `host` now, or not at all (a hedge asks this way).
+    pub(crate) fn admit_now<'a>(&'a self, host: &'a str) -> Option<Permit<'a>> {
+        match self.try_admit(host, Instant::now()) {
+            Admission::Permit(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// Admits an attempt to `host` at once, or says why not.
+    fn try_admit<'a>(&'a self, host: &'a str, now: Instant) -> Admission<'a> {
+        let mut changes = None;
+        let admission = {
+            let mut hosts = self.lock();
+            // One lookup on the usual path (a known host); the insert path looks again.
+            let h = match hosts.get_mut(host) {
+                Some(h) => h,
+                None => {
+                    if hosts.len() >= MAX_HOSTS {
+                        Self::make_room(&mut hosts);
+                    }
+                    hosts.entry(host.to_owned()).or_insert(Host {
                         state: self.closed(),
                         generation: 0,
-                    },
-                );
-            }
-            let h = hosts.get_mut(host)?;
+                        probe_done: None,
+                    })
+                }
+            };
             if let State::Open { until } = h.state
-                && Instant::now() >= until
+                && now >= until
             {
                 h.state = State::HalfOpen { probes: 0 };
                 h.generation += 1;
                 changes = Some((CircuitState::Open, CircuitState::HalfOpen));
             }
             match &mut h.state {
-                State::Closed { .. } => Some(Permit::new(self, host, h.generation, false)),
-                State::Open { .. } => None,
+                State::Closed { .. } => {
+                    Admission::Permit(Permit::new(self, host, h.generation, false, now))
+                }
+                State::Open { .. } => Admission::Open,
                 State::HalfOpen { probes } => {
                     if *probes < self.config.half_open_probes {
                         *probes += 1;
-                        Some(Permit::new(self, host, h.generation, true))
+                        Admission::Permit(Permit::new(self, host, h.generation, true, now))
                     } else {
-                        None
+                        Admission::ProbeBusy(
+                            h.probe_done.get_or_insert_with(Default::default).clone(),
+                        )
                     }
                 }
             }
@@ -201,7 +289,7 @@ impl Breakers {
         if let Some((from, to)) = changes {
             self.notify(host, from, to);
         }
-        permit
+        admission
     }
 
     /// Forgets closed circuits to make room for a new host: first those with nothing counted (they
@@ -223,12 +311,17 @@ impl Breakers {
         }
     }
 
-    fn outcome(&self, host: &str, generation: u64, probe: bool, failed: Option<bool>) {
+    fn outcome(&self, host: &str, generation: u64, probe: bool, at: Instant, failed: Option<bool>) {
+        let mut wake = None;
         let change = {
             let mut hosts = self.lock();
             let Some(h) = hosts.get_mut(host) else { return };
             if h.generation != generation {
                 return;
+            }
+            if probe {
+                // Whatever the probe's end, callers waiting for a slot or an outcome look again.
+                wake = h.probe_done.clone();
             }
             let next = match (&mut h.state, failed) {
                 (State::HalfOpen { probes }, None) => {
@@ -248,7 +341,8 @@ impl Breakers {
                     },
                     Some(failed),
                 ) => {
-                    let now = Instant::now();
+                    // Counted at the attempt's start: no clock read per request here.
+                    let now = at;
                     *consecutive = if failed {
                         consecutive.saturating_add(1)
                     } else {
@@ -261,16 +355,18 @@ impl Breakers {
                         } => match window {
                             Some(w) => {
                                 w.add(now, 1, u64::from(failed));
-                                let (calls, failures) = w.sums(now);
-                                failed
-                                    && calls >= u64::from(min_calls.max(1))
-                                    && failures as f64 >= ratio * calls as f64
+                                // Only a failure can trip it: a success need not sum the window.
+                                failed && {
+                                    let (calls, failures) = w.sums(now);
+                                    calls >= u64::from(min_calls.max(1))
+                                        && failures as f64 >= ratio * calls as f64
+                                }
                             }
                             None => false,
                         },
                     };
                     trip.then(|| State::Open {
-                        until: now + self.config.open_duration,
+                        until: Instant::now() + self.config.open_duration,
                     })
                 }
                 _ => None,
@@ -280,11 +376,17 @@ impl Breakers {
                 let to = next.public();
                 h.state = next;
                 h.generation += 1;
+                if from == CircuitState::HalfOpen {
+                    h.probe_done = None;
+                }
                 (from, to)
             })
         };
         if let Some((from, to)) = change {
             self.notify(host, from, to);
+        }
+        if let Some(w) = wake {
+            w.notify_waiters();
         }
     }
 
@@ -326,21 +428,33 @@ fn public_now(s: &State) -> CircuitState {
 }
 
 impl<'a> Permit<'a> {
-    fn new(breakers: &'a Breakers, host: &'a str, generation: u64, probe: bool) -> Self {
+    fn new(
+        breakers: &'a Breakers,
+        host: &'a str,
+        generation: u64,
+        probe: bool,
+        at: Instant,
+    ) -> Self {
         Permit {
             breakers,
             host,
             generation,
             probe,
             done: false,
+            at,
         }
     }
 
     /// Reports the attempt: `failed` for transport errors and server-side failures.
     pub(crate) fn record(mut self, failed: bool) {
         self.done = true;
-        self.breakers
-            .outcome(self.host, self.generation, self.probe, Some(failed));
+        self.breakers.outcome(
+            self.host,
+            self.generation,
+            self.probe,
+            self.at,
+            Some(failed),
+        );
     }
 }
 
@@ -348,7 +462,7 @@ impl Drop for Permit<'_> {
     fn drop(&mut self) {
         if !self.done {
             self.breakers
-                .outcome(self.host, self.generation, self.probe, None);
+                .outcome(self.host, self.generation, self.probe, self.at, None);
         }
     }
 }
@@ -363,6 +477,7 @@ mod tests {
                 trip,
                 open_duration: Duration::from_secs(30),
                 half_open_probes: 1,
+                probe_wait: None,
             },
             None,
         )
@@ -372,16 +487,16 @@ mod tests {
     async fn many_hosts_stay_bounded_and_open_circuits_are_kept() {
         let b = breakers(TripPolicy::ConsecutiveFailures(2));
         for _ in 0..2 {
-            b.admit("down:443").unwrap().record(true);
+            b.admit_now("down:443").unwrap().record(true);
         }
         assert_eq!(b.state("down:443"), CircuitState::Open);
         for i in 0..3 * MAX_HOSTS {
             let host = format!("h{i}:443");
-            b.admit(&host).unwrap().record(false);
+            b.admit_now(&host).unwrap().record(false);
         }
         assert!(b.lock().len() <= MAX_HOSTS, "{} hosts", b.lock().len());
         assert_eq!(b.state("down:443"), CircuitState::Open, "kept");
-        assert!(b.admit("down:443").is_none(), "still refusing calls");
+        assert!(b.admit_now("down:443").is_none(), "still refusing calls");
     }
 
     #[tokio::test(start_paused = true)]
@@ -392,18 +507,78 @@ mod tests {
             window: Duration::from_secs(10),
         });
         for i in 0..9 {
-            b.admit("h").unwrap().record(i % 2 == 0);
+            b.admit_now("h").unwrap().record(i % 2 == 0);
         }
         assert_eq!(b.state("h"), CircuitState::Closed, "below min_calls");
-        b.admit("h").unwrap().record(true);
+        b.admit_now("h").unwrap().record(true);
         assert_eq!(b.state("h"), CircuitState::Open);
-        assert!(b.admit("h").is_none());
+        assert!(b.admit_now("h").is_none());
         tokio::time::advance(Duration::from_secs(30)).await;
-        let probe = b.admit("h").unwrap();
-        assert!(b.admit("h").is_none(), "one probe at a time");
+        let probe = b.admit_now("h").unwrap();
+        assert!(b.admit_now("h").is_none(), "one probe at a time");
         drop(probe);
-        let probe = b.admit("h").expect("a dropped probe frees its slot");
+        let probe = b.admit_now("h").expect("a dropped probe frees its slot");
         probe.record(true);
         assert_eq!(b.state("h"), CircuitState::Open, "failed probe re-opens");
+    }
+
+    /// Drives `attempts` attempts at `per_second` against one host, each failing when `fails(i)`;
+    /// returns the attempt at which the circuit opened, if it did.
+    async fn drive(
+        b: &Breakers,
+        attempts: u32,
+        per_second: u32,
+        mut fails: impl FnMut(u32) -> bool,
+    ) -> Option<u32> {
+        let step = Duration::from_secs(1) / per_second;
+        for i in 0..attempts {
+            match b.admit_now("h:443") {
+                Some(p) => p.record(fails(i)),
+                None => return Some(i),
+            }
+            tokio::time::advance(step).await;
+        }
+        None
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn ten_percent_independent_errors_never_open_the_default_breaker() {
+        use rand::{Rng, SeedableRng};
+        for (seed, per_second) in [(1, 100), (2, 100), (3, 10), (4, 10)] {
+            let b = breakers(TripPolicy::DEFAULT);
+            let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+            let opened = drive(&b, 100_000, per_second, |_| rng.random::<f64>() < 0.10).await;
+            assert_eq!(opened, None, "seed {seed}, {per_second}/s");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_sixty_percent_burst_opens_the_default_breaker_within_the_window() {
+        use rand::{Rng, SeedableRng};
+        let b = breakers(TripPolicy::DEFAULT);
+        let mut rng = rand::rngs::StdRng::seed_from_u64(9);
+        // 30 s healthy at 100/s, then 60% of attempts fail.
+        let healthy = 3_000;
+        let opened = drive(&b, 10_000, 100, |i| {
+            i >= healthy && rng.random::<f64>() < 0.60
+        })
+        .await
+        .expect("opens");
+        let after = Duration::from_millis(u64::from(opened - healthy) * 10);
+        assert!(
+            after <= Duration::from_secs(10),
+            "opened {after:?} into the burst"
+        );
+        assert_eq!(b.state("h:443"), CircuitState::Open);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_ratio_needs_its_minimum_of_calls() {
+        let b = breakers(TripPolicy::DEFAULT);
+        // 19 failures in a quiet window: under the minimum of 20 calls.
+        assert_eq!(drive(&b, 19, 2, |_| true).await, None);
+        assert_eq!(b.state("h:443"), CircuitState::Closed);
+        // The twentieth opens it.
+        assert_eq!(drive(&b, 2, 2, |_| true).await, Some(1));
     }
 }

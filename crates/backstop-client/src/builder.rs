@@ -11,8 +11,9 @@ use crate::backoff::{Backoff, Jitter};
 use crate::breaker::{Breakers, CircuitBreakerConfig, CircuitState, StateListener};
 use crate::budget::{RetryBudget, RetryBudgetConfig};
 use crate::client::{Client, Inner};
+use crate::pacing::Pacer;
 
-/// The sleep used between attempts (replaceable for tests and simulations).
+/// The sleep used between attempts and for pacing (replaceable for tests and simulations).
 pub type SleepFn = Arc<dyn Fn(Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
 
 /// Builds a [`Client`]. Defaults (docs/CONTRACT.md §11):
@@ -20,19 +21,25 @@ pub type SleepFn = Arc<dyn Fn(Duration) -> Pin<Box<dyn Future<Output = ()> + Sen
 /// | setting | default |
 /// |---|---|
 /// | max attempts per logical request | 3 |
-/// | backoff | exponential from 1 s, factor 2, cap 30 s, full jitter |
-/// | `Retry-After` honoured up to | 30 s (a longer wait is not retried: the error is returned) |
+/// | backoff after a transient failure (5xx, transport) | exponential from 1 s, factor 2, cap 30 s, full jitter |
+/// | backoff after a 429 without a hint | exponential from 2 s, factor 2, cap 30 s, full jitter |
+/// | server hints honoured up to (`RetryInfo`, `retry-after-ms`, `Retry-After`) | 30 s (a longer wait is not retried: the error is returned) |
 /// | overall deadline per logical request | none |
-/// | retry budget | 20% of the last 10 s of requests, at least 3 retries per 10 s |
-/// | circuit breaker | per host; 5 consecutive failures; open 30 s; 1 probe while half-open |
+/// | retry budget | 20% of the last 10 s of requests, and always 3 retries in progress |
+/// | circuit breaker | per host; opens at ≥ 50% failed of ≥ 20 attempts in 10 s; open 30 s; 1 probe; others wait ≤ 5 s for it |
+/// | pacing on announced quotas (`RateLimit`, `X-RateLimit-*`) | on, waits up to the hint cap and the deadline |
+/// | hedging of safe methods | off |
 /// | automatic `Idempotency-Key` on POST/PATCH | off |
 /// | 401 credential refresh | off (see [`ClientBuilder::credential_refresher`]) |
 pub struct ClientBuilder {
     http: Option<reqwest::Client>,
     max_attempts: u32,
     backoff: Backoff,
+    throttle_backoff: Backoff,
     retry_after_cap: Duration,
     deadline: Option<Duration>,
+    pacing: bool,
+    hedge_after: Option<Duration>,
     auto_idempotency_key: bool,
     budget: Option<RetryBudgetConfig>,
     breaker: Option<CircuitBreakerConfig>,
@@ -46,8 +53,11 @@ impl fmt::Debug for ClientBuilder {
         f.debug_struct("ClientBuilder")
             .field("max_attempts", &self.max_attempts)
             .field("backoff", &self.backoff)
+            .field("throttle_backoff", &self.throttle_backoff)
             .field("retry_after_cap", &self.retry_after_cap)
             .field("deadline", &self.deadline)
+            .field("pacing", &self.pacing)
+            .field("hedge_after", &self.hedge_after)
             .field("auto_idempotency_key", &self.auto_idempotency_key)
             .field("budget", &self.budget)
             .field("breaker", &self.breaker)
@@ -62,8 +72,14 @@ impl Default for ClientBuilder {
             http: None,
             max_attempts: 3,
             backoff: Backoff::default(),
+            throttle_backoff: Backoff {
+                base: Duration::from_secs(2),
+                ..Backoff::default()
+            },
             retry_after_cap: Duration::from_secs(30),
             deadline: None,
+            pacing: true,
+            hedge_after: None,
             auto_idempotency_key: false,
             budget: Some(RetryBudgetConfig::default()),
             breaker: Some(CircuitBreakerConfig::default()),
@@ -92,31 +108,43 @@ impl ClientBuilder {
         self
     }
 
-    /// The whole backoff schedule.
+    /// The backoff schedule after a transient failure (a retryable 5xx, a transport error) that
+    /// came with no server hint.
     pub fn backoff(mut self, backoff: Backoff) -> Self {
         self.backoff = backoff;
         self
     }
 
-    /// The first retry's (maximum) delay; later ones double. Default 1 s.
+    /// The backoff schedule after a 429 that came with no server hint. Default: from 2 s, factor 2,
+    /// cap 30 s, full jitter.
+    pub fn throttle_backoff(mut self, backoff: Backoff) -> Self {
+        self.throttle_backoff = backoff;
+        self
+    }
+
+    /// The first retry's (maximum) delay after a transient failure; later ones double. Default 1 s.
     pub fn backoff_base(mut self, base: Duration) -> Self {
         self.backoff.base = base;
         self
     }
 
-    /// The longest backoff delay. Default 30 s.
+    /// The longest backoff delay after a transient failure. Default 30 s.
     pub fn backoff_cap(mut self, cap: Duration) -> Self {
         self.backoff.cap = cap;
         self
     }
 
-    /// The jitter: [`Jitter::Full`] (default), [`Jitter::Decorrelated`] or [`Jitter::None`].
+    /// The jitter of both backoff schedules: [`Jitter::Full`] (default), [`Jitter::Decorrelated`]
+    /// or [`Jitter::None`].
     pub fn jitter(mut self, jitter: Jitter) -> Self {
         self.backoff.jitter = jitter;
+        self.throttle_backoff.jitter = jitter;
         self
     }
 
-    /// The longest `Retry-After` the client waits; a longer one ends the retries with the error. Default 30 s.
+    /// The longest wait the client accepts from a server: a retry hint (`RetryInfo`,
+    /// `retry-after-ms`, `Retry-After`) longer than this ends the retries with the error, and a
+    /// pacing hold longer than this is not waited for. Default 30 s.
     pub fn retry_after_cap(mut self, cap: Duration) -> Self {
         self.retry_after_cap = cap;
         self
@@ -132,6 +160,24 @@ impl ClientBuilder {
     /// attempt, so they can be retried. Default off.
     pub fn auto_idempotency_key(mut self, on: bool) -> Self {
         self.auto_idempotency_key = on;
+        self
+    }
+
+    /// No pacing: requests are sent even after a host announced that its quota is spent
+    /// (`RateLimit: "default";r=0;t=30`, `X-RateLimit-Remaining: 0`), and its 429s are retried as
+    /// usual. By default each request to a host that announced its quota takes a unit of it, and one
+    /// that finds none left waits for the reset, up to [`retry_after_cap`](Self::retry_after_cap) and
+    /// the deadline.
+    pub fn no_pacing(mut self) -> Self {
+        self.pacing = false;
+        self
+    }
+
+    /// Hedges safe requests (GET, HEAD, OPTIONS): when one has no outcome after `after`, a second
+    /// copy is sent, drawn from the retry budget (and admitted by the breaker); the first final
+    /// outcome wins and the other is cancelled. Both count as attempts. Default off.
+    pub fn hedge_after(mut self, after: Duration) -> Self {
+        self.hedge_after = Some(after);
         self
     }
 
@@ -185,15 +231,30 @@ impl ClientBuilder {
 
     /// Builds the client.
     pub fn build(self) -> Client {
+        let (http, inner) = self.into_parts();
+        Client::from_inner(http.unwrap_or_default(), inner)
+    }
+
+    /// Builds the policies as a `reqwest-middleware` [`Middleware`](crate::Middleware), for a stack
+    /// that already has its own client (the `reqwest::Client` given here, if any, is not used).
+    #[cfg(feature = "middleware")]
+    pub fn build_middleware(self) -> crate::Middleware {
+        crate::Middleware::from_inner(self.into_parts().1)
+    }
+
+    pub(crate) fn into_parts(self) -> (Option<reqwest::Client>, Inner) {
         let sleep = self
             .sleep
             .unwrap_or_else(|| Arc::new(|d| Box::pin(tokio::time::sleep(d))));
-        Client::from_inner(
-            self.http.unwrap_or_default(),
+        (
+            self.http,
             Inner {
                 max_attempts: self.max_attempts,
                 backoff: self.backoff,
+                throttle_backoff: self.throttle_backoff,
                 retry_after_cap: self.retry_after_cap,
+                hedge_after: self.hedge_after,
+                pacer: self.pacing.then(Pacer::default),
                 deadline: self.deadline,
                 auto_idempotency_key: self.auto_idempotency_key,
                 budget: self.budget.map(RetryBudget::new),

@@ -13,10 +13,12 @@ use crate::breaker::{Breakers, CircuitState};
 use crate::budget::RetryBudget;
 use crate::builder::{ClientBuilder, SleepFn};
 use crate::error::Error;
+use crate::pacing::Pacer;
 use crate::request::{RequestBuilder, RequestOptions};
 
-/// An HTTP client speaking the backstop contract (docs/CONTRACT.md §11). Cheap to clone: clones share the
-/// connection pool, the retry budget, the circuit breakers and the refreshed credential.
+/// An HTTP client speaking the backstop contract (docs/CONTRACT.md §11). Cheap to clone: clones share
+/// the connection pool, the retry budget, the circuit breakers, the pacing holds and the refreshed
+/// credential.
 #[derive(Clone)]
 pub struct Client {
     pub(crate) http: reqwest::Client,
@@ -26,7 +28,10 @@ pub struct Client {
 pub(crate) struct Inner {
     pub(crate) max_attempts: u32,
     pub(crate) backoff: Backoff,
+    pub(crate) throttle_backoff: Backoff,
     pub(crate) retry_after_cap: Duration,
+    pub(crate) hedge_after: Option<Duration>,
+    pub(crate) pacer: Option<Pacer>,
     pub(crate) deadline: Option<Duration>,
     pub(crate) auto_idempotency_key: bool,
     pub(crate) budget: Option<RetryBudget>,
@@ -55,6 +60,8 @@ impl fmt::Debug for Client {
             .field("deadline", &self.inner.deadline)
             .field("retry_budget", &self.inner.budget.is_some())
             .field("circuit_breaker", &self.inner.breakers.is_some())
+            .field("pacing", &self.inner.pacer.is_some())
+            .field("hedge_after", &self.inner.hedge_after)
             .finish_non_exhaustive()
     }
 }
@@ -90,7 +97,7 @@ impl Client {
 
     /// Starts a request.
     pub fn request<U: IntoUrl>(&self, method: Method, url: U) -> RequestBuilder {
-        RequestBuilder::new(self.clone(), self.http.request(method, url))
+        RequestBuilder::new(self.inner.clone(), self.http.request(method, url))
     }
 
     /// Starts a GET.
@@ -128,15 +135,7 @@ impl Client {
     /// Returns the response for statuses below 400; an error status becomes [`Error::Api`] with the
     /// decoded envelope.
     pub async fn execute(&self, request: reqwest::Request) -> Result<reqwest::Response, Error> {
-        self.execute_with(request, RequestOptions::default()).await
-    }
-
-    pub(crate) async fn execute_with(
-        &self,
-        request: reqwest::Request,
-        options: RequestOptions,
-    ) -> Result<reqwest::Response, Error> {
-        crate::execute::run(self, request, options).await
+        crate::execute::run(&self.inner, &self.http, request, RequestOptions::default()).await
     }
 
     /// The circuit state of one host, given as its authority (`"api.example.com:443"`); `Closed` for hosts

@@ -8,10 +8,12 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// The one error a [`Client`](crate::Client) returns.
 ///
-/// API errors (the server answered with an error status; the body decoded from any wire profile) are
-/// distinguished from network errors ([`Error::Transport`]) and from local refusals
-/// ([`Error::CircuitOpen`], [`Error::BudgetExhausted`], [`Error::DeadlineExceeded`]).
-/// Nothing here carries header values or URLs with their query strings.
+/// API errors (the server answered with an error status; the body decoded from any wire profile or
+/// provider shape) are distinguished from network errors ([`Error::Transport`]) and from local
+/// refusals ([`Error::CircuitOpen`], [`Error::BudgetExhausted`], [`Error::DeadlineExceeded`]), which
+/// keep the last attempt's error in `last`: [`api_error`](Self::api_error), [`status`](Self::status)
+/// and [`request_id`](Self::request_id) look through them. Nothing here carries header values or
+/// URLs with their query strings.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -81,6 +83,17 @@ pub enum Error {
     /// The request could not be built (invalid URL, header, JSON body, ...).
     #[error("invalid request: {0}")]
     Build(#[source] reqwest::Error),
+    /// Another middleware of a `reqwest-middleware` stack failed (only with the `middleware`
+    /// feature); not retried.
+    #[cfg(feature = "middleware")]
+    #[error("middleware error after {attempts} attempt(s): {source}")]
+    Middleware {
+        /// The middleware's error.
+        #[source]
+        source: BoxError,
+        /// Attempts that reached the network.
+        attempts: u32,
+    },
 }
 
 impl Error {
@@ -93,6 +106,8 @@ impl Error {
             | Error::BudgetExhausted { attempts, .. }
             | Error::DeadlineExceeded { attempts, .. }
             | Error::Refresh { attempts, .. } => *attempts,
+            #[cfg(feature = "middleware")]
+            Error::Middleware { attempts, .. } => *attempts,
             Error::BodyNotReplayable | Error::Build(_) => 0,
         }
     }
@@ -136,6 +151,20 @@ impl Error {
     /// Whether the circuit breaker refused the request.
     pub fn is_circuit_open(&self) -> bool {
         matches!(self, Error::CircuitOpen { .. })
+    }
+
+    /// Whether the last attempt's failure may be retried, by the contract's one rule
+    /// ([`backstop::is_retryable`] for error responses; connection errors and timeouts are). The
+    /// client has already retried what its policies allowed; this says whether a later, separate
+    /// attempt could succeed.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Api { error, .. } => error.is_retryable(),
+            Error::Transport { source, .. } => crate::attempt::transport_retryable(source),
+            Error::BudgetExhausted { last, .. } => last.is_retryable(),
+            Error::CircuitOpen { .. } | Error::DeadlineExceeded { .. } => true,
+            _ => false,
+        }
     }
 
     /// Whether the failure was at the network level (no HTTP response), for the last attempt.

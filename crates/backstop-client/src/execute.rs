@@ -1,39 +1,43 @@
-//! The retry loop of one logical request: classification, method gating, backoff, `Retry-After`,
-//! budget, breaker, deadline and 401 refresh.
+//! The retry loop of one logical request: pacing, breaker, attempt (hedged or not), classification,
+//! method gating, server hints and backoff, deadline, budget, and 401 refresh. The order of these
+//! checks is the precedence table of the crate docs.
 
 use std::time::Duration;
 
-use backstop::{ApiError, MAX_DECODE_BYTES, is_idempotent_method};
+use backstop::{is_idempotent_method, is_safe_method};
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 use reqwest::{Method, Request, Response, StatusCode};
 use tokio::time::Instant;
-use tracing::Instrument;
 
+use crate::attempt::{Outcome, attempt, hedged};
 use crate::auth::CredentialRefresher;
-use crate::client::{Client, Inner};
+use crate::breaker::Admission;
+use crate::budget::RetryToken;
+use crate::client::Inner;
 use crate::error::{BoxError, Error};
 use crate::request::{IDEMPOTENCY_KEY, RequestOptions};
+use crate::transport::{SendError, Transport};
 
-/// `X-Request-Id`.
-const X_REQUEST_ID: reqwest::header::HeaderName =
-    reqwest::header::HeaderName::from_static("x-request-id");
-
-/// What one attempt came back with.
-enum Outcome {
-    Response(Response),
-    Api { error: ApiError, status: StatusCode },
-    Transport(reqwest::Error),
-}
-
-pub(crate) async fn run(
-    client: &Client,
+pub(crate) async fn run<T: Transport>(
+    cfg: &Inner,
+    transport: &T,
     mut request: Request,
     options: RequestOptions,
 ) -> Result<Response, Error> {
-    let cfg = &*client.inner;
     let method = request.method().clone();
-    let host = authority(request.url());
-    let path = request.url().path().to_owned();
+    // The breakers' and the pacer's key; only built when one of them is on.
+    let key = if cfg.breakers.is_some() || cfg.pacer.is_some() {
+        HostKey::new(request.url())
+    } else {
+        HostKey::default()
+    };
+    let host = key.as_str();
+    // Only for debug events: not copied when nobody listens.
+    let path = if tracing::enabled!(tracing::Level::DEBUG) {
+        request.url().path().to_owned()
+    } else {
+        String::new()
+    };
 
     let wants_key = options
         .auto_idempotency_key
@@ -50,7 +54,7 @@ pub(crate) async fn run(
     // Which refresh's credential the request carries (0: the caller's own), to tell after a 401
     // whether another request has refreshed since.
     let sent_generation = if cfg.refresher.is_some() {
-        apply_credential(client, &mut request)
+        apply_credential(cfg, &mut request)
     } else {
         0
     };
@@ -58,9 +62,13 @@ pub(crate) async fn run(
     let max_attempts = options.max_attempts.unwrap_or(cfg.max_attempts).max(1);
     let retry_allowed = max_attempts > 1
         && (is_idempotent_method(&method) || request.headers().contains_key(IDEMPOTENCY_KEY));
+    let hedge_after = options
+        .hedge_after
+        .unwrap_or(cfg.hedge_after)
+        .filter(|_| retry_allowed && is_safe_method(&method));
     // Every attempt after the first is sent from this copy (buffered bodies are reference-counted).
     let mut template = if retry_allowed || cfg.refresher.is_some() {
-        match request.try_clone() {
+        match replay_copy(&request) {
             Some(t) => Some(t),
             None if retry_allowed => return Err(Error::BodyNotReplayable),
             None => None,
@@ -69,72 +77,154 @@ pub(crate) async fn run(
         None
     };
 
-    let deadline = options
-        .deadline
-        .or(cfg.deadline)
-        .map(|d| Instant::now() + d);
+    // One clock read for the first attempt's bookkeeping: deadline, budget and breaker.
+    let started = Instant::now();
+    let deadline = options.deadline.or(cfg.deadline).map(|d| started + d);
     if let Some(budget) = &cfg.budget {
-        budget.record_request();
+        budget.record_request(started);
     }
+    // Whether no time has passed since `started` but the request's own bookkeeping.
+    let mut first = true;
 
     let mut next = Some(request);
     let mut attempts: u32 = 0;
     let mut refreshed = false;
     let mut previous_delay: Option<Duration> = None;
     let mut last: Option<Error> = None;
+    // The budget's grant for the retry under way; it counts as in progress until its attempt ends.
+    let mut retry: Option<RetryToken<'_>> = None;
 
     loop {
-        let request = match next.take() {
-            Some(r) => r,
-            None => match template.as_ref().and_then(Request::try_clone) {
-                Some(r) => r,
-                None => return Err(Error::BodyNotReplayable),
-            },
-        };
+        // Pacing: take a unit of the host's announced quota, or wait for its reset when none is
+        // left and the wait fits the cap and the deadline (otherwise send: the server decides).
+        if let Some(pacer) = &cfg.pacer {
+            let mut waited = Duration::ZERO;
+            while let Some(wait) = pacer.take(host) {
+                let fits = waited + wait <= cfg.retry_after_cap
+                    && deadline.is_none_or(|at| Instant::now() + wait < at);
+                if !fits {
+                    tracing::debug!(%method, path, ?wait, "pacing: the reset is beyond the cap or deadline; sending");
+                    break;
+                }
+                tracing::debug!(%method, path, ?wait, "pacing: waiting for the quota to reset");
+                (cfg.sleep)(wait).await;
+                waited += wait;
+                first = false;
+            }
+        }
 
         let permit = match &cfg.breakers {
-            Some(b) => match b.admit(&host) {
-                Some(p) => Some(p),
-                None => {
+            None => None,
+            Some(b) => {
+                let now = if first { started } else { Instant::now() };
+                let admitted = match b.admit(host, now) {
+                    Admission::Permit(p) => Some(p),
+                    // Rare (half-open with the probe busy): boxed, to keep this future small.
+                    Admission::ProbeBusy(probe) => {
+                        Box::pin(b.wait_for_probe(host, probe, deadline)).await
+                    }
+                    Admission::Open => None,
+                };
+                if admitted.is_none() {
                     tracing::debug!(%method, path, host, "circuit open: request rejected locally");
                     return Err(Error::CircuitOpen {
-                        host: host.clone(),
+                        host: host.to_owned(),
                         attempts,
                         last: last.map(Box::new),
                     });
                 }
-            },
-            None => None,
+                admitted
+            }
         };
 
-        attempts += 1;
-        let span = tracing::debug_span!(
-            "backstop_client.attempt",
-            %method,
-            path = %path,
-            attempt = attempts,
-            status = tracing::field::Empty,
-            code = tracing::field::Empty,
-            request_id = tracing::field::Empty,
-        );
-        // A disabled span (no subscriber wants it) is not attached: instrumenting enters and
-        // exits it on every poll, about 700 instructions a request for nothing.
-        let outcome = if span.is_disabled() {
-            within(deadline, attempt(client, request, None)).await
-        } else {
-            let fut = attempt(client, request, Some(span.clone()));
-            within(deadline, fut.instrument(span.clone())).await
+        first = false;
+        // Taken only now, after the waits: a request kept across an await would be one more copy
+        // of it in this future's state.
+        let request = match next.take() {
+            Some(r) => r,
+            None => match template.as_ref().and_then(replay_copy) {
+                Some(r) => r,
+                None => return Err(Error::BodyNotReplayable),
+            },
         };
-        let Some(outcome) = outcome else {
+        attempts += 1;
+        // Not even built when no subscriber wants it (with `log` compatibility on, building a
+        // disabled span still costs ~120 instructions).
+        let span = if tracing::enabled!(tracing::Level::DEBUG) {
+            tracing::debug_span!(
+                "backstop_client.attempt",
+                %method,
+                path = %path,
+                attempt = attempts,
+                status = tracing::field::Empty,
+                code = tracing::field::Empty,
+                request_id = tracing::field::Empty,
+            )
+        } else {
+            tracing::Span::none()
+        };
+        let pacing = cfg.pacer.as_ref().map(|p| (p, host));
+        let result = match hedge_after {
+            Some(after) => {
+                let hedge = || {
+                    // The copy spends the host's announced quota too; with none left, no hedge.
+                    if cfg.pacer.as_ref().is_some_and(|p| p.take(host).is_some()) {
+                        return None;
+                    }
+                    let token = cfg.budget.as_ref().map(|b| b.try_retry());
+                    if let Some(None) = token {
+                        return None;
+                    }
+                    let permit = match &cfg.breakers {
+                        Some(b) => Some(b.admit_now(host)?),
+                        None => None,
+                    };
+                    let request = template.as_ref().and_then(replay_copy)?;
+                    Some((request, permit, token.flatten()))
+                };
+                // Boxed: two attempts and a timer would double the size of this future.
+                Box::pin(within(
+                    deadline,
+                    hedged(transport, request, permit, after, hedge, pacing, &span),
+                ))
+                .await
+            }
+            None => {
+                // A disabled span (no subscriber wants it) is not attached: instrumenting enters
+                // and exits it on every poll, about 700 instructions a request for nothing.
+                let sent = transport.send(request);
+                // No named future and no wrapper here: each would keep its own copy of the attempt in
+                // this future's state, and every request pays for moving that state.
+                let out = match deadline {
+                    None if span.is_disabled() => Some(attempt(sent, pacing, &span).await),
+                    Some(at) if span.is_disabled() => {
+                        let fut = tokio::time::timeout_at(at, attempt(sent, pacing, &span));
+                        Box::pin(fut).await.ok()
+                    }
+                    _ => {
+                        let fut = tracing::Instrument::instrument(
+                            attempt(sent, pacing, &span),
+                            span.clone(),
+                        );
+                        Box::pin(within(deadline, fut)).await
+                    }
+                };
+                out.map(|outcome| (outcome, permit, 1))
+            }
+        };
+        // The retry (if this was one) has had its attempt.
+        drop(retry.take());
+        let Some((outcome, permit, sent)) = result else {
             tracing::debug!(parent: &span, "deadline exceeded during the attempt");
             return Err(Error::DeadlineExceeded {
                 attempts,
                 last: last.map(Box::new),
             });
         };
+        attempts += sent - 1;
 
         // Classify: what to return, whether the host failed, whether a retry may help.
-        let (error, host_failed, retryable, retry_after) = match outcome {
+        let (error, host_failed, retryable, retry_after, throttled) = match outcome {
             Outcome::Response(response) => {
                 if let Some(p) = permit {
                     p.record(false);
@@ -143,8 +233,9 @@ pub(crate) async fn run(
             }
             Outcome::Api { error, status } => {
                 let retryable = error.is_retryable();
-                let host_failed = status.is_server_error() && retryable;
+                let host_failed = crate::attempt::host_failed(status, retryable);
                 let retry_after = error.retry_after();
+                let throttled = status == StatusCode::TOO_MANY_REQUESTS;
                 let request_id = error.request_id().map(str::to_owned);
                 let e = Error::Api {
                     error,
@@ -152,15 +243,19 @@ pub(crate) async fn run(
                     request_id,
                     attempts,
                 };
-                (e, host_failed, retryable, retry_after)
+                (e, host_failed, retryable, retry_after, throttled)
             }
-            Outcome::Transport(source) => {
-                let retryable = source.is_connect() || source.is_timeout() || source.is_request();
+            Outcome::Transport(SendError::Reqwest(source)) => {
+                let retryable = crate::attempt::transport_retryable(&source);
                 let e = Error::Transport {
                     source: source.without_url(),
                     attempts,
                 };
-                (e, true, retryable, None)
+                (e, true, retryable, None, false)
+            }
+            #[cfg(feature = "middleware")]
+            Outcome::Transport(SendError::Other(source)) => {
+                return Err(Error::Middleware { source, attempts });
             }
         };
         if let Some(p) = permit {
@@ -173,7 +268,13 @@ pub(crate) async fn run(
             && let (Some(refresher), Some(t)) = (&cfg.refresher, template.as_mut())
         {
             refreshed = true;
-            match credential_after_401(cfg, refresher.as_ref(), sent_generation).await {
+            match Box::pin(credential_after_401(
+                cfg,
+                refresher.as_ref(),
+                sent_generation,
+            ))
+            .await
+            {
                 Ok(value) => {
                     t.headers_mut().insert(AUTHORIZATION, value);
                     last = Some(error);
@@ -189,10 +290,11 @@ pub(crate) async fn run(
         }
         let delay = match retry_after {
             Some(wait) if wait > cfg.retry_after_cap => {
-                tracing::debug!(%method, path, ?wait, "Retry-After beyond the cap: not retrying");
+                tracing::debug!(%method, path, ?wait, "server hint beyond the cap: not retrying");
                 return Err(error);
             }
             Some(wait) => wait,
+            None if throttled => cfg.throttle_backoff.delay(counted, previous_delay),
             None => cfg.backoff.delay(counted, previous_delay),
         };
         if deadline.is_some_and(|at| Instant::now() + delay >= at) {
@@ -201,14 +303,17 @@ pub(crate) async fn run(
                 last: Some(Box::new(error)),
             });
         }
-        if let Some(budget) = &cfg.budget
-            && !budget.try_retry()
-        {
-            tracing::debug!(%method, path, "retry budget exhausted");
-            return Err(Error::BudgetExhausted {
-                last: Box::new(error),
-                attempts,
-            });
+        if let Some(budget) = &cfg.budget {
+            match budget.try_retry() {
+                Some(token) => retry = Some(token),
+                None => {
+                    tracing::debug!(%method, path, "retry budget exhausted");
+                    return Err(Error::BudgetExhausted {
+                        last: Box::new(error),
+                        attempts,
+                    });
+                }
+            }
         }
         tracing::debug!(%method, path, attempt = attempts, ?delay, "retrying");
         previous_delay = Some(delay);
@@ -217,71 +322,18 @@ pub(crate) async fn run(
     }
 }
 
-/// Sends one attempt; for an error status, reads at most `MAX_DECODE_BYTES` of the body and decodes it.
-/// `fut`'s output, or `None` when `deadline` passes first.
+/// `fut`'s output, or `None` when `deadline` passes first. The timer is boxed: most requests have
+/// no deadline, and a timer inline would grow every request's future.
 async fn within<F: Future>(deadline: Option<Instant>, fut: F) -> Option<F::Output> {
     match deadline {
-        Some(at) => tokio::time::timeout_at(at, fut).await.ok(),
+        Some(at) => Box::pin(tokio::time::timeout_at(at, fut)).await.ok(),
         None => Some(fut.await),
     }
 }
 
-/// One attempt. `span` is the attempt's span when a subscriber wants it, to record the outcome in.
-async fn attempt(client: &Client, request: Request, span: Option<tracing::Span>) -> Outcome {
-    let mut response = match client.http.execute(request).await {
-        Ok(r) => r,
-        Err(e) => {
-            tracing::debug!(error = %e, "attempt failed: transport");
-            return Outcome::Transport(e);
-        }
-    };
-    let status = response.status();
-    if !(status.is_client_error() || status.is_server_error()) {
-        if let Some(span) = &span {
-            span.record("status", status.as_u16());
-            if let Some(id) = response
-                .headers()
-                .get(X_REQUEST_ID)
-                .and_then(|v| v.to_str().ok())
-            {
-                span.record("request_id", id);
-            }
-            tracing::debug!("attempt succeeded");
-        }
-        return Outcome::Response(response);
-    }
-    let headers = response.headers().clone();
-    let mut body = Vec::new();
-    // A body that breaks off mid-way is decoded as far as it came.
-    while let Ok(Some(chunk)) = response.chunk().await {
-        let room = (MAX_DECODE_BYTES + 1).saturating_sub(body.len());
-        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if body.len() > MAX_DECODE_BYTES {
-            break;
-        }
-    }
-    let error = backstop::decode(status, Some(&headers), &body);
-    if let Some(span) = &span {
-        span.record("status", status.as_u16());
-        span.record("code", error.code().name());
-        if let Some(id) = error.request_id() {
-            span.record("request_id", id);
-        }
-    }
-    tracing::debug!(
-        retryable = error.is_retryable(),
-        "attempt failed: error status"
-    );
-    Outcome::Api { error, status }
-}
-
 /// Puts the last refreshed credential, if any, on `request`; returns the refresh it came from.
-fn apply_credential(client: &Client, request: &mut Request) -> u64 {
-    let current = client
-        .inner
-        .credential
-        .read()
-        .unwrap_or_else(|p| p.into_inner());
+fn apply_credential(cfg: &Inner, request: &mut Request) -> u64 {
+    let current = cfg.credential.read().unwrap_or_else(|p| p.into_inner());
     if let Some(value) = &current.value {
         request.headers_mut().insert(AUTHORIZATION, value.clone());
     }
@@ -320,30 +372,101 @@ async fn credential_after_401(
     Ok(value)
 }
 
-/// `host:port` of a URL (the breaker's key).
-pub(crate) fn authority(url: &reqwest::Url) -> String {
-    let host = url.host_str().unwrap_or("");
-    // Built by hand: `format!` cost about 400 instructions a request (callgrind).
-    let mut out = String::with_capacity(host.len() + 6);
-    out.push_str(host);
-    if let Some(port) = url.port_or_known_default() {
-        out.push(':');
-        out.push_str(itoa::Buffer::new().format(port));
+/// A copy of `request` to send again, or `None` when its body is a stream.
+///
+/// A request without a body is copied field by field: `Request::try_clone` also gives the copy a
+/// map of extensions (reqwest keeps only the timeout there) that it then replaces, two allocations
+/// and ~400 instructions on every request that may be retried (callgrind). The timeout is copied.
+fn replay_copy(request: &Request) -> Option<Request> {
+    if request.body().is_some() {
+        return request.try_clone();
     }
-    out
+    let mut copy = Request::new(request.method().clone(), request.url().clone());
+    *copy.headers_mut() = request.headers().clone();
+    *copy.version_mut() = request.version();
+    if let Some(timeout) = request.timeout() {
+        *copy.timeout_mut() = Some(*timeout);
+    }
+    Some(copy)
+}
+
+/// `host:port` of a URL (the breakers' and the pacer's key), built on the stack: a `String` per
+/// request cost an allocation and ~350 instructions (callgrind). Longer hosts go to the heap.
+pub(crate) struct HostKey {
+    inline: [u8; INLINE_HOST],
+    len: usize,
+    heap: Option<String>,
+}
+
+const INLINE_HOST: usize = 96;
+
+impl Default for HostKey {
+    fn default() -> Self {
+        HostKey {
+            inline: [0; INLINE_HOST],
+            len: 0,
+            heap: None,
+        }
+    }
+}
+
+impl HostKey {
+    pub(crate) fn new(url: &reqwest::Url) -> Self {
+        let host = url.host_str().unwrap_or("").as_bytes();
+        let mut digits = itoa::Buffer::new();
+        let port = url
+            .port_or_known_default()
+            .map_or("", |p| digits.format(p))
+            .as_bytes();
+        let len = host.len() + usize::from(!port.is_empty()) + port.len();
+        let mut key = HostKey::default();
+        if len <= INLINE_HOST {
+            key.inline[..host.len()].copy_from_slice(host);
+            if !port.is_empty() {
+                key.inline[host.len()] = b':';
+                key.inline[host.len() + 1..len].copy_from_slice(port);
+            }
+            key.len = len;
+        } else {
+            let mut s = String::with_capacity(len);
+            s.push_str(url.host_str().unwrap_or(""));
+            if !port.is_empty() {
+                s.push(':');
+                s.push_str(std::str::from_utf8(port).unwrap_or(""));
+            }
+            key.heap = Some(s);
+        }
+        key
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        match &self.heap {
+            Some(s) => s,
+            // Copied from `&str`s at char boundaries: always UTF-8.
+            None => std::str::from_utf8(&self.inline[..self.len]).unwrap_or(""),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::authority;
+    use super::HostKey;
 
     #[test]
-    fn authority_is_host_and_port() {
-        let a = |u: &str| authority(&reqwest::Url::parse(u).unwrap());
+    fn the_key_is_host_and_port() {
+        let a = |u: &str| {
+            HostKey::new(&reqwest::Url::parse(u).unwrap())
+                .as_str()
+                .to_owned()
+        };
         assert_eq!(a("http://127.0.0.1:39001/x"), "127.0.0.1:39001");
         assert_eq!(a("https://api.example.com/v1"), "api.example.com:443");
         assert_eq!(a("http://api.example.com/"), "api.example.com:80");
         assert_eq!(a("http://[::1]:8/"), "[::1]:8");
         assert_eq!(a("http://h:65535/"), "h:65535");
+        let long = format!("http://{}.example.com:8080/", "a".repeat(120));
+        assert_eq!(a(&long), format!("{}.example.com:8080", "a".repeat(120)));
+        let fits = format!("http://{}:8080/", "b".repeat(91));
+        assert_eq!(a(&fits), format!("{}:8080", "b".repeat(91)));
     }
 }

@@ -5,7 +5,9 @@ use std::time::Duration;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::Serialize;
 
-use crate::client::Client;
+use std::sync::Arc;
+
+use crate::client::Inner;
 use crate::error::Error;
 
 /// The `Idempotency-Key` header.
@@ -17,21 +19,31 @@ pub(crate) struct RequestOptions {
     pub(crate) max_attempts: Option<u32>,
     pub(crate) deadline: Option<Duration>,
     pub(crate) auto_idempotency_key: Option<bool>,
+    pub(crate) hedge_after: Option<Option<Duration>>,
 }
 
 /// A request being built; [`send`](Self::send) runs it through the client's policies.
-#[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RequestBuilder {
-    client: Client,
+    /// The client's policies (the `reqwest::Client` is inside `inner`).
+    policies: Arc<Inner>,
     inner: reqwest::RequestBuilder,
     options: RequestOptions,
 }
 
+impl std::fmt::Debug for RequestBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestBuilder")
+            .field("request", &self.inner)
+            .field("options", &self.options)
+            .finish()
+    }
+}
+
 impl RequestBuilder {
-    pub(crate) fn new(client: Client, inner: reqwest::RequestBuilder) -> Self {
+    pub(crate) fn new(policies: Arc<Inner>, inner: reqwest::RequestBuilder) -> Self {
         RequestBuilder {
-            client,
+            policies,
             inner,
             options: RequestOptions::default(),
         }
@@ -108,6 +120,13 @@ impl RequestBuilder {
         self
     }
 
+    /// Hedges this request (a safe method: GET, HEAD, OPTIONS) after `after` without an outcome, or
+    /// with `None` not at all, overriding [`ClientBuilder::hedge_after`](crate::ClientBuilder::hedge_after).
+    pub fn hedge_after(mut self, after: Option<Duration>) -> Self {
+        self.options.hedge_after = Some(after);
+        self
+    }
+
     /// Sends once, never retries (the way to send a streaming body).
     pub fn no_retry(self) -> Self {
         self.max_attempts(1)
@@ -131,10 +150,8 @@ impl RequestBuilder {
 
     /// Sends the request through the client's policies.
     pub async fn send(self) -> Result<reqwest::Response, Error> {
-        let request = self
-            .inner
-            .build()
-            .map_err(|e| Error::Build(e.without_url()))?;
-        self.client.execute_with(request, self.options).await
+        let (http, request) = self.inner.build_split();
+        let request = request.map_err(|e| Error::Build(e.without_url()))?;
+        crate::execute::run(&self.policies, &http, request, self.options).await
     }
 }

@@ -1,12 +1,13 @@
-//! The breaker opens after 5 failures, rejects without touching the server, admits exactly the probe
-//! cap under 100 concurrent callers while half-open, and closes on the probe's success.
+//! The breaker (consecutive mode) opens after 5 failures, rejects without touching the server, admits
+//! exactly the probe cap under 100 concurrent callers while half-open (when callers do not wait for
+//! the probe), and closes on the probe's success.
 mod common;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use backstop_client::{CircuitBreakerConfig, CircuitState, Client, Error};
+use backstop_client::{CircuitBreakerConfig, CircuitState, Client, Error, TripPolicy};
 use common::{Reply, recording_sleep, serve_fn};
 
 const OPEN: Duration = Duration::from_millis(300);
@@ -31,7 +32,9 @@ async fn opens_rejects_probes_once_and_closes() {
         .max_attempts(1)
         .no_retry_budget()
         .circuit_breaker(CircuitBreakerConfig {
+            trip: TripPolicy::ConsecutiveFailures(5),
             open_duration: OPEN,
+            probe_wait: None,
             ..Default::default()
         })
         .on_circuit_change(move |host, from, to| {
@@ -99,6 +102,7 @@ async fn a_failed_probe_reopens_the_circuit() {
     let client = Client::builder()
         .max_attempts(1)
         .circuit_breaker(CircuitBreakerConfig {
+            trip: TripPolicy::ConsecutiveFailures(5),
             open_duration: OPEN,
             ..Default::default()
         })

@@ -273,10 +273,12 @@ impl Code {
 
     /// The catalog code with this name, if any. Accepts the `lower_snake` spelling of the flat profile too.
     pub fn from_catalog(name: &str) -> Option<Code> {
-        CATALOG
-            .iter()
-            .find(|c| c.name.eq_ignore_ascii_case(name))
-            .cloned()
+        Self::catalog_entry(name).cloned()
+    }
+
+    /// The catalog entry with this name (any ASCII case), without cloning it.
+    pub(crate) fn catalog_entry(name: &str) -> Option<&'static Code> {
+        CATALOG.iter().find(|c| c.name.eq_ignore_ascii_case(name))
     }
 
     /// The generic code for a status: the catalog's own where it has one (`404` gives `NOT_FOUND`,
@@ -382,28 +384,89 @@ impl Code {
         self.name.to_ascii_lowercase()
     }
 
-    /// Builds a code from a decoded name with no catalog entry: the HTTP status and retryability come
-    /// from the response. Names that are not SCREAMING_SNAKE after upper-casing are replaced by the
-    /// status's generic code.
-    pub(crate) fn decoded(name: &str, status: StatusCode, retryable: Option<bool>) -> Code {
-        if let Some(code) = Code::from_catalog(name) {
-            return code;
+    /// Builds a code from a decoded name: the catalog's own entry when there is one, otherwise a code
+    /// with the response's status and the status's retryability (a body's own `retryable` is kept on
+    /// the error, not on the code). The name is spelled SCREAMING_SNAKE first ([`screaming_snake`]:
+    /// `card_declined`, `BadArgument`, `out-of-credit` and `ResourceNotFoundException` all have one);
+    /// a name that has none is replaced by the status's generic code.
+    pub(crate) fn decoded(name: &str, status: StatusCode) -> Code {
+        if let Some(code) = Code::catalog_entry(name) {
+            return code.clone();
         }
-        let upper = name.to_ascii_uppercase();
         let status = if status.is_client_error() || status.is_server_error() {
             status
         } else {
             StatusCode::INTERNAL_SERVER_ERROR
         };
-        match Code::custom(
-            upper,
-            status,
-            retryable.unwrap_or_else(|| status_is_retryable(status)),
-        ) {
+        let Some(upper) = screaming_snake(name) else {
+            return Code::for_status(status);
+        };
+        if let Some(code) = Code::catalog_entry(&upper) {
+            return code.clone();
+        }
+        match Code::custom(upper, status, status_is_retryable(status)) {
             Ok(code) => code,
             Err(_) => Code::for_status(status),
         }
     }
+}
+
+/// A decoded code name spelled `SCREAMING_SNAKE_CASE`, or `None` when it cannot be (empty, over 64
+/// bytes once spelled, no letter first, or characters other than ASCII letters, digits and the
+/// separators `_`, `-`, `.`, space).
+///
+/// Providers spell codes in every case: `card_declined` (Stripe), `BadArgument` (Microsoft),
+/// `ResourceNotFoundException` (AWS), `out-of-credit` (an RFC 9457 type). Words are split at
+/// separators, at a lower-case letter or digit followed by an upper-case one, and before the last
+/// capital of a run of capitals followed by a lower-case letter (`HTTPError` gives `HTTP_ERROR`).
+///
+/// ```
+/// use backstop::screaming_snake;
+/// assert_eq!(screaming_snake("card_declined").as_deref(), Some("CARD_DECLINED"));
+/// assert_eq!(screaming_snake("BadArgument").as_deref(), Some("BAD_ARGUMENT"));
+/// assert_eq!(screaming_snake("ResourceNotFoundException").as_deref(), Some("RESOURCE_NOT_FOUND_EXCEPTION"));
+/// assert_eq!(screaming_snake("out-of-credit").as_deref(), Some("OUT_OF_CREDIT"));
+/// assert_eq!(screaming_snake("HTTPError").as_deref(), Some("HTTP_ERROR"));
+/// assert_eq!(screaming_snake("INVALID_ARGUMENT").as_deref(), Some("INVALID_ARGUMENT"));
+/// assert_eq!(screaming_snake("<script>"), None);
+/// ```
+pub fn screaming_snake(name: &str) -> Option<String> {
+    if is_screaming_snake(name) {
+        return Some(name.to_owned());
+    }
+    let b = name.trim().as_bytes();
+    if b.is_empty() || b.len() > 64 {
+        return None;
+    }
+    let mut out = String::with_capacity(b.len() + 8);
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'_' | b'-' | b'.' | b' ' => {
+                if !out.is_empty() && !out.ends_with('_') {
+                    out.push('_');
+                }
+            }
+            b'A'..=b'Z' => {
+                let prev = i.checked_sub(1).map(|j| b[j]);
+                let next = b.get(i + 1).copied();
+                let boundary = match prev {
+                    Some(p) if p.is_ascii_lowercase() || p.is_ascii_digit() => true,
+                    Some(p) if p.is_ascii_uppercase() => {
+                        next.is_some_and(|n| n.is_ascii_lowercase())
+                    }
+                    _ => false,
+                };
+                if boundary && !out.ends_with('_') {
+                    out.push('_');
+                }
+                out.push(c as char);
+            }
+            b'a'..=b'z' | b'0'..=b'9' => out.push(c.to_ascii_uppercase() as char),
+            _ => return None,
+        }
+    }
+    let out = out.trim_end_matches('_');
+    is_screaming_snake(out).then(|| out.to_owned())
 }
 
 fn default_message_for(name: &str, status: StatusCode) -> String {

@@ -48,7 +48,9 @@ struct Inner {
     request_id: Option<String>,
     timestamp: Option<OffsetDateTime>,
     retry_after: Option<Duration>,
-    retryable: bool,
+    /// An explicit "retry" or "do not retry" (a decoded body's `retryable`, `Stripe-Should-Retry`, or
+    /// [`ApiError::with_retryable`]); `None` leaves it to the rule.
+    retryable: Option<bool>,
     source: Option<BoxError>,
     body_excerpt: Option<String>,
 }
@@ -58,7 +60,7 @@ impl ApiError {
     pub fn new(code: Code) -> Self {
         ApiError(Box::new(Inner {
             status: code.status(),
-            retryable: code.is_retryable(),
+            retryable: None,
             message: code.message_cow(),
             code,
             details: None,
@@ -74,7 +76,7 @@ impl ApiError {
     pub(crate) fn unstamped(code: Code) -> Self {
         ApiError(Box::new(Inner {
             status: code.status(),
-            retryable: code.is_retryable(),
+            retryable: None,
             message: code.message_cow(),
             code,
             details: None,
@@ -213,9 +215,10 @@ impl ApiError {
         self
     }
 
-    /// Overrides whether a client may retry.
+    /// Says explicitly whether a client may retry, overriding the code and the status (step 1 of the
+    /// rule, [`is_retryable`](crate::is_retryable)).
     pub fn with_retryable(mut self, retryable: bool) -> Self {
-        self.0.retryable = retryable;
+        self.0.retryable = Some(retryable);
         self
     }
 
@@ -263,8 +266,15 @@ impl ApiError {
         self.0.retry_after
     }
 
-    /// Whether a client may retry the same request unchanged.
+    /// Whether a client may retry the same request unchanged: the contract's one rule
+    /// ([`is_retryable`](crate::is_retryable), docs/CONTRACT.md §11.1) applied to this error's explicit
+    /// signal, code and status. The server writes this value as the `retryable` member.
     pub fn is_retryable(&self) -> bool {
+        crate::retry::rule(self.0.status, Some(&self.0.code), self.0.retryable)
+    }
+
+    /// The explicit retry signal, if there was one (see [`with_retryable`](Self::with_retryable)).
+    pub fn explicit_retryable(&self) -> Option<bool> {
         self.0.retryable
     }
 
@@ -312,7 +322,7 @@ impl fmt::Debug for ApiError {
             .field("details", &self.0.details)
             .field("request_id", &self.0.request_id)
             .field("retry_after", &self.0.retry_after)
-            .field("retryable", &self.0.retryable)
+            .field("retryable", &self.is_retryable())
             .field("has_source", &self.0.source.is_some())
             .finish()
     }

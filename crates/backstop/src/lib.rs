@@ -5,6 +5,15 @@
 //! retry classification, `Retry-After` parsing and request-id rules. The server side lives in
 //! `backstop-axum`, the client side in `backstop-client`; both speak through this crate.
 //!
+//! [`decode`] reads any error body: the four profiles, and the error shapes of Google (AIP-193),
+//! Microsoft, Stripe, GitHub, RFC 9457, FastAPI, Django REST framework, Spring Boot and AWS
+//! ([`Provider`]).
+//!
+//! Whether a failure may be retried is one rule, [`is_retryable`] (docs/CONTRACT.md §11.1): an
+//! explicit signal wins, then `IDEMPOTENCY_KEY_IN_USE`, then a known code sent with its own status,
+//! then the status. [`ApiError::is_retryable`], the server's `retryable` member and
+//! `backstop-client` all apply it.
+//!
 //! ```
 //! use backstop::{ApiError, Code, Profile, decode};
 //!
@@ -41,13 +50,17 @@ mod retry_after;
 pub mod schema;
 
 pub use catalog::{CatalogEntry, WireSpelling, catalog_entries, catalog_json, catalog_markdown};
-pub use code::{CATALOG, Category, Code, InvalidCode, is_screaming_snake, status_is_retryable};
-pub use decode::{Detected, MAX_DECODE_BYTES, MAX_EXCERPT_BYTES, decode, decode_detailed};
+pub use code::{
+    CATALOG, Category, Code, InvalidCode, is_screaming_snake, screaming_snake, status_is_retryable,
+};
+pub use decode::{
+    Detected, MAX_DECODE_BYTES, MAX_EXCERPT_BYTES, Provider, decode, decode_detailed,
+};
 pub use details::{Details, FieldViolations, path_to_pointer, pointer_to_path};
 pub use error::{ApiError, BoxError};
 pub use profile::{Encoded, JSON, PROBLEM_JSON, Profile, UnknownProfile, format_timestamp};
 pub use request_id::{MAX_REQUEST_ID_LEN, is_valid_request_id, new_request_id};
-pub use retry::{is_idempotent_method, is_retryable};
+pub use retry::{is_idempotent_method, is_retryable, is_safe_method};
 pub use retry_after::{MAX_RETRY_AFTER, format_retry_after, parse_retry_after, retry_after_secs};
 pub use schema::envelope_schema;
 

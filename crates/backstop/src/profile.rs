@@ -164,7 +164,7 @@ impl Profile {
                     message: code.default_message(),
                     request_id: Some(request_id),
                     timestamp: Some(timestamp),
-                    retryable: code.is_retryable(),
+                    retryable: crate::retry::rule(status, Some(&code), None),
                 },
                 out,
             );
