@@ -52,69 +52,76 @@ async fn errors(url: &str) {
     let token_url = srv.url(TOKEN);
     let form = [("grant_type", "client_credentials")];
 
-    // --- the token endpoint ---
-    let r = c.post(&token_url).form(&form).send().await;
-    expect_error(&srv, "post", TOKEN, r, 401, "AUTHENTICATION_REQUIRED");
-    let r = c
+    // --- the token endpoint: RFC 6749 errors (docs/CONTRACT.md §7.4) ---
+    let raw = reqwest::Client::new();
+    let r = raw.post(&token_url).form(&form).send().await.unwrap();
+    expect_oauth2_error(&srv, r, 401, "invalid_client", "AUTHENTICATION_REQUIRED").await;
+    let r = raw
         .post(&token_url)
         .bearer_auth(&token)
         .form(&form)
         .send()
-        .await;
-    expect_error(&srv, "post", TOKEN, r, 401, "AUTHENTICATION_FAILED");
-    let r = c
+        .await
+        .unwrap();
+    expect_oauth2_error(&srv, r, 401, "invalid_client", "AUTHENTICATION_FAILED").await;
+    let r = raw
         .post(&token_url)
         .header("authorization", basic(&p.id, "bsk_nope_0000"))
         .form(&form)
         .send()
-        .await;
-    expect_error(&srv, "post", TOKEN, r, 401, "INVALID_API_KEY");
-    let r = c
+        .await
+        .unwrap();
+    expect_oauth2_error(&srv, r, 401, "invalid_client", "INVALID_API_KEY").await;
+    let r = raw
         .post(&token_url)
         .header("authorization", basic(&p.id, &other.api_key))
         .form(&form)
         .send()
-        .await;
-    expect_error(&srv, "post", TOKEN, r, 401, "INVALID_API_KEY");
+        .await
+        .unwrap();
+    expect_oauth2_error(&srv, r, 401, "invalid_client", "INVALID_API_KEY").await;
     let (expired, _) = key(&srv.db, &p.id, Some(now_millis() - 1000)).await;
-    let r = c
+    let r = raw
         .post(&token_url)
         .header("authorization", basic(&p.id, &expired))
         .form(&form)
         .send()
-        .await;
-    expect_error(&srv, "post", TOKEN, r, 401, "EXPIRED_API_KEY");
+        .await
+        .unwrap();
+    expect_oauth2_error(&srv, r, 401, "invalid_client", "EXPIRED_API_KEY").await;
     let (revoked, revoked_id) = key(&srv.db, &p.id, None).await;
     assert!(srv.db.revoke_key(&revoked_id).await.unwrap());
-    let r = c
+    let r = raw
         .post(&token_url)
         .header("authorization", basic(&p.id, &revoked))
         .form(&form)
         .send()
-        .await;
-    expect_error(&srv, "post", TOKEN, r, 401, "REVOKED_API_KEY");
-    let r = c
+        .await
+        .unwrap();
+    expect_oauth2_error(&srv, r, 401, "invalid_client", "REVOKED_API_KEY").await;
+    let r = raw
         .post(&token_url)
         .header("authorization", basic(&p.id, &p.api_key))
         .form(&[("grant_type", "password")])
         .send()
-        .await;
-    let e = expect_error(&srv, "post", TOKEN, r, 422, "VALIDATION_ERROR");
-    assert!(
-        e.details()
-            .unwrap()
-            .fields()
-            .unwrap()
-            .get("grant_type")
-            .is_some()
-    );
-    let r = c
+        .await
+        .unwrap();
+    expect_oauth2_error(
+        &srv,
+        r,
+        400,
+        "unsupported_grant_type",
+        "UNSUPPORTED_GRANT_TYPE",
+    )
+    .await;
+    let r = raw
         .post(&token_url)
         .header("authorization", basic(&p.id, &p.api_key))
         .json(&json!({}))
         .send()
-        .await;
-    expect_error(&srv, "post", TOKEN, r, 415, "UNSUPPORTED_MEDIA_TYPE");
+        .await
+        .unwrap();
+    expect_oauth2_error(&srv, r, 400, "invalid_request", "UNSUPPORTED_MEDIA_TYPE").await;
 
     // --- authentication on the API ---
     let r = c.get(srv.url(BIZ)).send().await;
@@ -376,12 +383,13 @@ async fn errors(url: &str) {
         .unwrap();
     let r = c.get(srv.url(BIZ)).bearer_auth(&token).send().await;
     expect_error(&srv, "get", BIZ, r, 403, "SUSPENDED_ACCOUNT");
-    let r = c
+    let r = raw
         .post(&token_url)
         .header("authorization", basic(&p.id, &p.api_key))
         .form(&form)
         .send()
-        .await;
-    expect_error(&srv, "post", TOKEN, r, 403, "SUSPENDED_ACCOUNT");
+        .await
+        .unwrap();
+    expect_oauth2_error(&srv, r, 400, "unauthorized_client", "SUSPENDED_ACCOUNT").await;
     srv.stop().await;
 }

@@ -13,9 +13,11 @@ use crate::contract::X_REQUEST_ID;
 /// An [`ApiError`] that axum can answer with: return `Result<T, backstop_axum::Error>` from handlers and
 /// use `?` on anything that converts into an [`ApiError`].
 ///
-/// Without the `Contract` layer the body is encoded in the canonical profile; with it, the layer
-/// re-encodes it in the configured profile, stamps the request id, and logs it once (it finds the
-/// error in the response's extensions as an [`ErrorExtension`]).
+/// The error travels to the [`Contract`](crate::Contract) layer as data (an [`ErrorExtension`] in
+/// the response's extensions), and the layer encodes it once, in the configured profile, with the
+/// request id stamped in, and logs it once. The response's body is encoded only if something reads
+/// it without the layer having replaced it (an app without the layer, a test calling the handler):
+/// then it is the canonical profile.
 pub struct Error(pub ApiError);
 
 /// The error a response was built from, in the response's extensions: from [`Error`] to the
@@ -57,19 +59,54 @@ impl std::fmt::Display for Error {
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        let mut response = encode_response(&self.0, Profile::Backstop);
-        response
-            .extensions_mut()
-            .insert(ErrorExtension(Arc::new(self.0)));
-        response
+        ErrorExtension(Arc::new(self.0)).into_response()
     }
 }
 
 impl IntoResponse for ErrorExtension {
+    /// The status and headers of the error in the canonical profile, and a body encoded only when
+    /// read (see [`Error`]).
     fn into_response(self) -> Response {
-        let mut response = encode_response(&self.0, Profile::Backstop);
+        let error = &self.0;
+        let mut response =
+            Response::new(axum::body::Body::new(LazyErrorBody(Some(self.0.clone()))));
+        *response.status_mut() = Profile::Backstop.status_for(error);
+        let request_id = error
+            .request_id()
+            .and_then(|id| HeaderValue::from_str(id).ok());
+        let headers = response.headers_mut();
+        set_error_headers(headers, error, Profile::Backstop, request_id);
+        // The challenge is the contract's to choose (a token endpoint asks for Basic, the API for
+        // Bearer); a handler's own `WWW-Authenticate`, set after this, still wins there.
+        headers.remove(header::WWW_AUTHENTICATE);
         response.extensions_mut().insert(self);
         response
+    }
+}
+
+/// The body of an [`Error`] response: the canonical envelope, encoded when first polled. The
+/// contract layer drops it unread and encodes the error from the [`ErrorExtension`] instead, so the
+/// error is encoded once (docs/CONTRACT.md §2).
+struct LazyErrorBody(Option<Arc<ApiError>>);
+
+impl http_body::Body for LazyErrorBody {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        std::task::Poll::Ready(self.0.take().map(|error| {
+            Ok(http_body::Frame::data(encode_bytes(
+                &error,
+                Profile::Backstop,
+            )))
+        }))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.0.is_none()
     }
 }
 

@@ -526,3 +526,24 @@ fn every_fixture_decodes_without_an_excerpt_and_at_its_status() {
         assert!(!e.message().is_empty());
     }
 }
+
+// ---------------------------------------------------------------- OAuth2 token endpoints (RFC 6749 §5.2)
+
+#[test]
+fn oauth2_error_is_the_code_and_error_description_the_message() {
+    let (e, d) = decode_detailed(st(401), None, fixture!("oauth2_invalid_client"));
+    assert_eq!(d, Detected::Provider(Provider::OAuth2));
+    assert_eq!(e.code().name(), "INVALID_CLIENT");
+    assert_eq!(e.message(), "The client credentials are invalid");
+    assert!(!e.is_retryable());
+}
+
+#[test]
+fn a_backstop_token_endpoint_error_keeps_the_contract_code_and_request_id() {
+    let (e, d) = decode_detailed(st(400), None, fixture!("oauth2_backstop_token_endpoint"));
+    assert_eq!(d, Detected::Provider(Provider::OAuth2));
+    assert_eq!(e.code().name(), "SUSPENDED_ACCOUNT");
+    assert_eq!(e.message(), "This account is suspended");
+    assert_eq!(e.request_id(), Some("0193a4f2-7c1e-7d40-9a51-3f0c2b8e1d22"));
+    assert!(!e.is_retryable());
+}

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use axum::extract::{Request, State};
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -20,7 +20,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::AppState;
-use super::validate::Fields;
 use crate::db::{Db, PartnerStatus};
 
 /// The scope of partner tokens and API keys.
@@ -120,12 +119,19 @@ impl CredentialStore for DbCredentialStore {
     }
 }
 
-/// The client-credentials form.
+/// The client-credentials form (RFC 6749 §4.4; `client_id` and `client_secret` for
+/// `client_secret_post`, §2.3.1).
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TokenForm {
     /// Always `client_credentials` (RFC 6749 §4.4).
     #[schema(required = true, schema_with = grant_type)]
     grant_type: Option<String>,
+    /// `client_secret_post`: the partner id (send it here or in HTTP Basic, not both).
+    client_id: Option<String>,
+    /// `client_secret_post`: an API key of that partner.
+    client_secret: Option<String>,
+    /// Optional: the only scope granted is `partner`.
+    scope: Option<String>,
 }
 
 /// The one grant type the token endpoint supports.
@@ -162,36 +168,96 @@ pub enum TokenType {
     Bearer,
 }
 
-/// `POST /v1/platform/oauth2/token/`: HTTP Basic `partner_id:api_key` and
-/// `grant_type=client_credentials` give a one-hour partner token.
+/// `POST /v1/platform/oauth2/token/`: the client-credentials grant (RFC 6749 §4.4) gives a
+/// one-hour partner token. The client authenticates with its partner id and an API key, by HTTP
+/// Basic (`client_secret_basic`) or in the form (`client_secret_post`). Errors are RFC 6749 §5.2
+/// bodies (the route's contract layer answers in that form, docs/CONTRACT.md §7.4).
+///
+/// Order (docs/CONTRACT.md §6): credentials in `Authorization` are checked before the body is
+/// read; without them, the form is read for `client_id`/`client_secret` (step 4); then
+/// `grant_type` and `scope`.
 pub async fn partner_token(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Form(form): Form<TokenForm>,
+    req: Request,
 ) -> Result<Response, backstop_axum::Error> {
-    let (partner_id, api_key) = basic_credentials(&headers)?;
-    let mut fields = Fields::default();
-    match form.grant_type.as_deref() {
-        None | Some("") => fields.add("grant_type", "This field is required."),
-        Some(CLIENT_CREDENTIALS) => {}
-        Some(_) => fields.add("grant_type", "Must be client_credentials."),
+    let basic = basic_credentials(req.headers())?;
+    if let Some((partner_id, api_key)) = &basic {
+        authenticate_partner(&state, partner_id, api_key).await?;
     }
-    fields.finish()?;
+    let Form(form) = Form::<TokenForm>::from_request(req, &state).await?;
+    let partner_id = match (
+        basic,
+        form.client_id.as_deref(),
+        form.client_secret.as_deref(),
+    ) {
+        (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+            return Err(ApiError::new(Code::INVALID_REQUEST)
+                .with_message(
+                    "Authenticate the client in one way: HTTP Basic or the form, not both",
+                )
+                .into());
+        }
+        (Some((partner_id, _)), None, None) => partner_id,
+        (None, Some(id), Some(secret)) if !id.is_empty() && !secret.is_empty() => {
+            authenticate_partner(&state, id, secret).await?;
+            id.to_owned()
+        }
+        (None, _, _) => {
+            return Err(ApiError::new(Code::AUTHENTICATION_REQUIRED)
+                .with_message(
+                    "Authenticate the client: HTTP Basic partner_id:api_key, or client_id and \
+                     client_secret in the form",
+                )
+                .into());
+        }
+    };
+    match form.grant_type.as_deref() {
+        None | Some("") => {
+            return Err(ApiError::new(Code::INVALID_REQUEST)
+                .with_message("The grant_type parameter is required")
+                .with_detail("parameter", "grant_type")
+                .into());
+        }
+        Some(CLIENT_CREDENTIALS) => {}
+        Some(_) => {
+            return Err(ApiError::new(backstop::oauth2::unsupported_grant_type())
+                .with_message("Only the client_credentials grant is supported")
+                .into());
+        }
+    }
+    if let Some(scope) = form.scope.as_deref()
+        && scope
+            .split(' ')
+            .any(|s| !s.is_empty() && s != PARTNER_SCOPE)
+    {
+        return Err(ApiError::new(backstop::oauth2::invalid_scope())
+            .with_message("The only scope a partner token has is `partner`")
+            .into());
+    }
+    let claims = Claims::new(partner_id, state.token_ttl).with_scopes([PARTNER_SCOPE]);
+    let token = state.issuer.issue(&claims).map_err(ApiError::internal)?;
+    Ok(token_response(token, state.token_ttl, None))
+}
+
+/// Checks that `api_key` is a valid, active key of `partner_id` (401/403 otherwise).
+async fn authenticate_partner(
+    state: &AppState,
+    partner_id: &str,
+    api_key: &str,
+) -> Result<(), ApiError> {
     let mut key_headers = HeaderMap::new();
-    let value = HeaderValue::from_str(&api_key).map_err(|_| Code::INVALID_API_KEY)?;
+    let value = HeaderValue::from_str(api_key).map_err(|_| ApiError::new(Code::INVALID_API_KEY))?;
     key_headers.insert("x-api-key", value);
     let principal = state
         .authenticator
         .authenticate(&key_headers)
         .await?
-        .ok_or(Code::AUTHENTICATION_REQUIRED)?;
+        .ok_or(ApiError::new(Code::AUTHENTICATION_REQUIRED))?;
     if principal.id() != partner_id {
-        tracing::info!(partner = %partner_id, "API key presented for another partner");
-        return Err(ApiError::new(Code::INVALID_API_KEY).into());
+        tracing::debug!(partner = %partner_id, "API key presented for another partner");
+        return Err(ApiError::new(Code::INVALID_API_KEY));
     }
-    let claims = Claims::new(partner_id, state.token_ttl).with_scopes([PARTNER_SCOPE]);
-    let token = state.issuer.issue(&claims).map_err(ApiError::internal)?;
-    Ok(token_response(token, state.token_ttl, None))
+    Ok(())
 }
 
 /// `POST /v1/platform/{business_id}/oauth2/token/`: a partner token gives a token scoped to one of
@@ -232,11 +298,11 @@ fn token_response(token: String, ttl: Duration, business_id: Option<String>) -> 
         .into_response()
 }
 
-/// `Authorization: Basic base64(partner_id:api_key)`.
-fn basic_credentials(headers: &HeaderMap) -> Result<(String, String), ApiError> {
+/// `Authorization: Basic base64(partner_id:api_key)` (RFC 6749 §2.3.1: both form-urlencoded):
+/// `None` without an `Authorization` header, an error for any other value.
+fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, ApiError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Err(ApiError::new(Code::AUTHENTICATION_REQUIRED)
-            .with_message("Send HTTP Basic credentials: partner_id and API key"));
+        return Ok(None);
     };
     let failed = || {
         ApiError::new(Code::AUTHENTICATION_FAILED)
@@ -252,10 +318,19 @@ fn basic_credentials(headers: &HeaderMap) -> Result<(String, String), ApiError> 
         .map_err(|_| failed())?;
     let decoded = String::from_utf8(decoded).map_err(|_| failed())?;
     let (id, key) = decoded.split_once(':').ok_or_else(failed)?;
+    let (id, key) = (form_decode(id), form_decode(key));
     if id.is_empty() || key.is_empty() {
         return Err(failed());
     }
-    Ok((id.to_owned(), key.to_owned()))
+    Ok(Some((id, key)))
+}
+
+/// RFC 6749 §2.3.1 form-urlencodes the client id and secret before HTTP Basic encodes them.
+fn form_decode(s: &str) -> String {
+    form_urlencoded::parse(format!("v={s}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
 }
 
 /// Business-scoped endpoints: a business token for exactly this business.

@@ -340,3 +340,42 @@ pub fn expect_error(
     );
     error
 }
+
+/// Asserts a token endpoint error in RFC 6749 §5.2 form (docs/CONTRACT.md §7.4): `status`, `error`
+/// and the contract's `code`, an `error_description`, the request id of `X-Request-Id`,
+/// `Cache-Control: no-store`, a `Basic` challenge on a 401, and the OpenAPI document listing the code
+/// under that status.
+pub async fn expect_oauth2_error(
+    srv: &TestServer,
+    r: reqwest::Response,
+    status: u16,
+    error: &str,
+    code: &str,
+) -> Value {
+    assert_eq!(r.status().as_u16(), status, "token endpoint: {code}");
+    let headers = r.headers().clone();
+    assert_eq!(headers["content-type"], "application/json");
+    assert_eq!(headers["cache-control"], "no-store");
+    if status == 401 {
+        assert_eq!(headers["www-authenticate"], "Basic realm=\"backstop\"");
+    }
+    let id = headers["x-request-id"].to_str().unwrap().to_owned();
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"], error, "{body}");
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["request_id"], id.as_str());
+    assert!(
+        body["error_description"]
+            .as_str()
+            .is_some_and(|d| !d.is_empty())
+    );
+    let responses = &srv.openapi["paths"]["/v1/platform/oauth2/token/"]["post"]["responses"];
+    let listed = responses[status.to_string()]["description"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        listed.contains(code),
+        "OpenAPI names {code} under {status} for the token endpoint: {listed}"
+    );
+    body
+}

@@ -73,6 +73,12 @@ impl Authenticator {
             None if self.allow_anonymous => return Ok(None),
             None => return Err(ApiError::new(Code::AUTHENTICATION_REQUIRED)),
             Some(Credential::Bearer(value)) if looks_like_jwt(value) => self.token(value)?,
+            // An API key may be sent as a bearer token too; anything else after `Bearer` is a
+            // malformed token (docs/CONTRACT.md §7.2), not an API key.
+            Some(Credential::Bearer(value)) if ApiKey::parse(value).is_err() => {
+                tracing::debug!("malformed bearer token refused");
+                return Err(ApiError::new(Code::INVALID_TOKEN));
+            }
             Some(Credential::Bearer(value)) | Some(Credential::ApiKey(value)) => {
                 self.api_key(value).await?
             }

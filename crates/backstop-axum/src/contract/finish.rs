@@ -11,6 +11,7 @@ use axum::response::Response;
 use backstop::{ApiError, Code, Profile};
 
 use super::Shared;
+use super::foreign::decode_foreign;
 use super::log::{Logged, log_error};
 use super::service::X_REQUEST_ID;
 use crate::context::{PrincipalId, RequestId};
@@ -62,6 +63,38 @@ fn strip_body_headers(headers: &mut axum::http::HeaderMap) {
     }
 }
 
+/// The headers of a token endpoint's RFC 6749 error (docs/CONTRACT.md §7.4): JSON, never cached,
+/// `Retry-After` when waiting helps, and on a 401 a `Basic` challenge unless the endpoint set its own.
+fn set_oauth2_headers(
+    headers: &mut axum::http::HeaderMap,
+    error: &ApiError,
+    request_id: axum::http::HeaderValue,
+) {
+    use axum::http::HeaderValue;
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    if let Some(wait) = error.retry_after() {
+        headers.insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(backstop::retry_after_secs(wait)),
+        );
+    }
+    if backstop::oauth2::OAuth2Error::for_error(error)
+        == backstop::oauth2::OAuth2Error::InvalidClient
+        && !headers.contains_key(header::WWW_AUTHENTICATE)
+    {
+        headers.insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"backstop\""),
+        );
+    }
+    headers.insert(X_REQUEST_ID, request_id);
+}
+
 impl Finish {
     fn route(&self) -> &str {
         match (&self.route, &self.path) {
@@ -83,6 +116,7 @@ impl Finish {
     /// the error (the log line needs only its request id and code).
     fn needs_no_error(&self, code: &Code) -> bool {
         self.shared.profile == Profile::Backstop
+            && !self.shared.oauth2
             && !self.shared.error_extension
             && !self.records(code)
     }
@@ -137,43 +171,55 @@ impl Finish {
         // The response is rewritten in place: its header map and extensions are reused, only the
         // body and the headers that described it are replaced.
         let (mut parts, old_body) = response.into_parts();
-        drop(old_body);
         let mut error = match parts.extensions.remove::<ErrorExtension>() {
             Some(ErrorExtension(shared)) => {
+                // The old body (an unread `Error` body holds the error too) goes first, so the
+                // error is ours alone and keeps its source for the log.
+                drop(old_body);
                 Arc::try_unwrap(shared).unwrap_or_else(|shared| shared.clone_without_source())
             }
-            // The safety net: an error response in another shape (axum's empty 404/405, a plain-text
-            // rejection of another layer). Its status is kept; the catalog names it.
-            None => {
-                let retry_after = parts
-                    .headers
-                    .get(header::RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| backstop::parse_retry_after(v, std::time::SystemTime::now()));
-                if retry_after.is_none() {
-                    let code = Code::for_status(parts.status);
-                    if self.needs_no_error(&code) {
-                        return self.finish_bare(parts, &code);
+            // The safety net: an error response in another shape. A JSON error body in a known
+            // shape keeps its code, message and details (see `foreign.rs`); anything else (axum's
+            // empty 404/405, a plain-text rejection of another layer) keeps its status, and the
+            // catalog names it.
+            None => match decode_foreign(&parts, old_body) {
+                Some(error) => error,
+                None => {
+                    let retry_after = parts
+                        .headers
+                        .get(header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| backstop::parse_retry_after(v, std::time::SystemTime::now()));
+                    if retry_after.is_none() {
+                        let code = Code::for_status(parts.status);
+                        if self.needs_no_error(&code) {
+                            return self.finish_bare(parts, &code);
+                        }
+                    }
+                    let error = ApiError::from_status(parts.status);
+                    match retry_after {
+                        Some(wait) => error.with_retry_after(wait),
+                        None => error,
                     }
                 }
-                let error = ApiError::from_status(parts.status);
-                match retry_after {
-                    Some(wait) => error.with_retry_after(wait),
-                    None => error,
-                }
-            }
+            },
         };
         error.set_request_id(self.id.as_str());
 
         let profile = self.shared.profile;
-        parts.status = profile.status_for(&error);
+        let oauth2 = self.shared.oauth2 && backstop::oauth2::applies_to(error.status());
         strip_body_headers(&mut parts.headers);
-        set_error_headers(
-            &mut parts.headers,
-            &error,
-            profile,
-            Some(self.id.header_value().clone()),
-        );
+        if oauth2 {
+            set_oauth2_headers(&mut parts.headers, &error, self.id.header_value().clone());
+        } else {
+            parts.status = profile.status_for(&error);
+            set_error_headers(
+                &mut parts.headers,
+                &error,
+                profile,
+                Some(self.id.header_value().clone()),
+            );
+        }
 
         let principal = parts.extensions.get::<PrincipalId>().map(|p| p.0.as_str());
         let status = parts.status;
@@ -198,7 +244,14 @@ impl Finish {
             );
         }
 
-        let body = encode_body(&error, profile);
+        let body = if oauth2 {
+            let mut status = parts.status;
+            let body = encode_body_with(|buf| status = backstop::oauth2::encode_into(&error, buf));
+            parts.status = status;
+            body
+        } else {
+            encode_body(&error, profile)
+        };
         if self.shared.error_extension {
             parts.extensions.insert(ErrorExtension(Arc::new(error)));
         }

@@ -1,6 +1,7 @@
 //! [`Contract`]: the one layer that makes every failure path of an axum app answer with the envelope.
 
 mod finish;
+mod foreign;
 mod log;
 mod panic;
 mod service;
@@ -83,6 +84,8 @@ pub(crate) struct Shared {
     pub(crate) record_unmatched: bool,
     /// How many error lines a second may be logged (`None`: all).
     pub(crate) log_budget: Option<LogBudget>,
+    /// Whether errors are answered in RFC 6749 form (an OAuth2 token endpoint).
+    pub(crate) oauth2: bool,
 }
 
 /// axum's default extractor body limit (`axum_core::extract::DefaultBodyLimit`'s 2 MB).
@@ -114,6 +117,7 @@ impl Contract {
                 error_extension: false,
                 record_unmatched: false,
                 log_budget: Some(LogBudget::new(LogBudget::DEFAULT_PER_SECOND)),
+                oauth2: false,
             }),
             body_limit: Self::DEFAULT_BODY_LIMIT,
         }
@@ -137,6 +141,7 @@ impl Contract {
                     .log_budget
                     .as_ref()
                     .map(|b| LogBudget::new(b.per_second())),
+                oauth2: s.oauth2,
             });
         }
         Arc::get_mut(&mut self.shared).expect("just made unique")
@@ -222,6 +227,21 @@ impl Contract {
     /// a bounded amount of log, and of time writing it.
     pub fn log_budget(mut self, lines: Option<u32>) -> Self {
         self.shared_mut().log_budget = lines.map(LogBudget::new);
+        self
+    }
+
+    /// Answers errors in RFC 6749 §5.2 form, for the routes of an OAuth2 token endpoint
+    /// (docs/CONTRACT.md §7.4): `{"error": "invalid_client", "error_description": …}` with the
+    /// contract's `code`, `request_id`, `timestamp` and `retryable` as extra members, RFC 6749's
+    /// statuses (401 for `invalid_client`, 400 for the other client errors, 429/503 for
+    /// `temporarily_unavailable`), `Cache-Control: no-store`, and a `Basic` challenge on a 401.
+    /// 404 and 405 stay contract envelopes (the router answers them before the endpoint). Logs and
+    /// records name the contract code as usual.
+    ///
+    /// Give the token endpoint's routes a clone of the contract with this on; the clone shares the
+    /// original's concurrency limit and error sink.
+    pub fn oauth2_token_endpoint(mut self, on: bool) -> Self {
+        self.shared_mut().oauth2 = on;
         self
     }
 

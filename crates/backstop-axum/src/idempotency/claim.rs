@@ -11,7 +11,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use bytes::Bytes;
 
-use super::store::{ClaimToken, StoredResponse};
+use super::store::{ClaimToken, StoredKind, StoredResponse};
 
 /// The claim a keyed POST or PATCH holds while it runs: the [`IdempotencyLayer`](super::IdempotencyLayer)
 /// puts it in the request extensions once the key is claimed.
@@ -70,6 +70,7 @@ impl IdempotencyClaim {
                 HeaderValue::from_static("application/json"),
             )],
             body,
+            kind: StoredKind::Body,
         }
     }
 

@@ -19,10 +19,11 @@ use tower::{Layer, Service};
 
 use super::claim::{CompletedByApplication, IdempotencyClaim};
 use super::key::{InvalidKey, parse_idempotency_key};
-use super::store::{Begin, ClaimToken, Fingerprint, IdempotencyStore, StoredResponse};
-use crate::Error;
+use super::store::{Begin, ClaimToken, Fingerprint, IdempotencyStore, StoredKind, StoredResponse};
+use super::stored_error;
 use crate::auth::Principal;
 use crate::rate_limit::client_ip;
+use crate::{Error, ErrorExtension};
 
 const IDEMPOTENCY_KEY: &str = "idempotency-key";
 const REPLAYED: &str = "idempotent-replayed";
@@ -293,8 +294,17 @@ pub fn store_key(scope: &str, key: &str) -> String {
     hex::encode(h.finalize())
 }
 
+/// The stored response again, with `Idempotent-Replayed: true`. A stored contract error goes back
+/// to the contract as data, to be encoded like the first answer: the same code, message and
+/// details; this request's id and timestamp (docs/CONTRACT.md §9.2).
 fn replay(stored: StoredResponse) -> Response {
-    let mut response = Response::new(Body::from(stored.body));
+    let mut response = match stored.kind {
+        StoredKind::Body => Response::new(Body::from(stored.body)),
+        StoredKind::ContractError => match stored_error::from_bytes(&stored.body) {
+            Some(error) => Error(error).into_response(),
+            None => Error(ApiError::internal("unreadable stored idempotent error")).into_response(),
+        },
+    };
     *response.status_mut() = stored.status;
     let headers = response.headers_mut();
     for (name, value) in stored.headers {
@@ -318,6 +328,17 @@ async fn finish(config: &Config, mut guard: ClaimGuard, response: Response) -> R
     let status = response.status();
     if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
         guard.release().await;
+        return response;
+    }
+    if let Some(ErrorExtension(error)) = response.extensions().get::<ErrorExtension>() {
+        // Stored as data; the response goes on unread for the contract to encode.
+        let stored = StoredResponse {
+            status,
+            headers: stored_headers(config, response.headers(), true),
+            body: stored_error::to_bytes(error).into(),
+            kind: StoredKind::ContractError,
+        };
+        guard.complete(&stored, config.retention).await;
         return response;
     }
     let (parts, body) = response.into_parts();
@@ -354,21 +375,37 @@ async fn finish(config: &Config, mut guard: ClaimGuard, response: Response) -> R
     let body = buf.freeze();
     let stored = StoredResponse {
         status: parts.status,
-        headers: config
-            .stored_headers
-            .iter()
-            .flat_map(|name| {
-                parts
-                    .headers
-                    .get_all(name)
-                    .iter()
-                    .map(move |v| (name.clone(), v.clone()))
-            })
-            .collect(),
+        headers: stored_headers(config, &parts.headers, false),
         body: body.clone(),
+        kind: StoredKind::Body,
     };
     guard.complete(&stored, config.retention).await;
     Response::from_parts(parts, Body::from(body))
+}
+
+/// The headers of `headers` worth replaying; for an error stored as data, not those describing
+/// its body (the contract writes them again).
+fn stored_headers(
+    config: &Config,
+    headers: &axum::http::HeaderMap,
+    error: bool,
+) -> Vec<(HeaderName, HeaderValue)> {
+    config
+        .stored_headers
+        .iter()
+        .filter(|name| {
+            !(error
+                && (*name == header::CONTENT_TYPE
+                    || *name == header::CONTENT_ENCODING
+                    || *name == header::CONTENT_LANGUAGE))
+        })
+        .flat_map(|name| {
+            headers
+                .get_all(name)
+                .iter()
+                .map(move |v| (name.clone(), v.clone()))
+        })
+        .collect()
 }
 
 /// Holds a claim; releases it if dropped before completion (request cancelled).

@@ -247,6 +247,7 @@ mod tests {
             status: axum::http::StatusCode::CREATED,
             headers: Vec::new(),
             body: bytes::Bytes::from_static(b"ok"),
+            kind: Default::default(),
         }
     }
 
@@ -297,6 +298,7 @@ mod tests {
             status: axum::http::StatusCode::CREATED,
             headers: Vec::new(),
             body: bytes::Bytes::from_static(b"ok"),
+            kind: Default::default(),
         };
         assert!(
             store

@@ -33,6 +33,7 @@ mod memory;
 #[cfg(feature = "redis")]
 mod redis;
 mod store;
+mod stored_error;
 
 pub use claim::IdempotencyClaim;
 pub use key::{InvalidKey, MAX_KEY_LEN, parse_idempotency_key};
@@ -40,4 +41,6 @@ pub use layer::{IdempotencyLayer, IdempotencyService, store_key};
 pub use memory::MemoryIdempotencyStore;
 #[cfg(feature = "redis")]
 pub use redis::RedisIdempotencyStore;
-pub use store::{Begin, ClaimToken, Fingerprint, IdempotencyStore, StoreError, StoredResponse};
+pub use store::{
+    Begin, ClaimToken, Fingerprint, IdempotencyStore, StoreError, StoredKind, StoredResponse,
+};

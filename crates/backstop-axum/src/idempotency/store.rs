@@ -96,12 +96,27 @@ pub struct StoredResponse {
     pub headers: Vec<(HeaderName, HeaderValue)>,
     /// The body.
     pub body: Bytes,
+    /// What the body holds.
+    pub kind: StoredKind,
+}
+
+/// What a [`StoredResponse`]'s body holds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StoredKind {
+    /// The bytes that were sent (a success response).
+    #[default]
+    Body,
+    /// A contract error as data, which a replay hands to the [`Contract`](crate::Contract) to
+    /// encode again in the server's profile, with the replaying request's id and timestamp: the same
+    /// code, message and details whatever the profile.
+    ContractError,
 }
 
 impl fmt::Debug for StoredResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StoredResponse")
             .field("status", &self.status)
+            .field("kind", &self.kind)
             .field("headers", &self.headers.len())
             .field("body_bytes", &self.body.len())
             .finish()
@@ -116,14 +131,19 @@ const VERSION: u8 = 1;
 
 impl StoredResponse {
     /// A compact binary encoding, versioned so that stores full of records survive an upgrade:
-    /// `0xB5`, version `1`, then `u16` status, `u16` header count, each header as `u16` name
-    /// length, name, `u32` value length, value; then the body. (Hand-written: a few lines, no
-    /// base64 blow-up of bodies as JSON would need.) [`decode`](Self::decode) also reads the
-    /// unversioned layout of earlier releases (the same without the two leading bytes).
+    /// `0xB5`, version `1`, the kind (`0` body, `1` contract error), then `u16` status, `u16`
+    /// header count, each header as `u16` name length, name, `u32` value length, value; then the
+    /// body. (Hand-written: a few lines, no base64 blow-up of bodies as JSON would need.)
+    /// [`decode`](Self::decode) also reads the unversioned layout of earlier releases (status
+    /// onwards, a body).
     pub fn encode(&self) -> Bytes {
-        let mut out = BytesMut::with_capacity(self.body.len() + 66);
+        let mut out = BytesMut::with_capacity(self.body.len() + 67);
         out.put_u8(MAGIC);
         out.put_u8(VERSION);
+        out.put_u8(match self.kind {
+            StoredKind::Body => 0,
+            StoredKind::ContractError => 1,
+        });
         out.put_u16(self.status.as_u16());
         out.put_u16(self.headers.len() as u16);
         for (name, value) in &self.headers {
@@ -144,15 +164,21 @@ impl StoredResponse {
                 if b.get(1) != Some(&VERSION) {
                     return None;
                 }
-                b.advance(2);
-                Self::decode_v1(b)
+                let kind = match b.get(2) {
+                    Some(0) => StoredKind::Body,
+                    Some(1) => StoredKind::ContractError,
+                    _ => return None,
+                };
+                b.advance(3);
+                Self::decode_layout(b, kind)
             }
-            Some(_) => Self::decode_v1(b),
+            Some(_) => Self::decode_layout(b, StoredKind::Body),
             None => None,
         }
     }
 
-    fn decode_v1(mut b: Bytes) -> Option<Self> {
+    /// Status onwards (the layout shared by every version so far).
+    fn decode_layout(mut b: Bytes, kind: StoredKind) -> Option<Self> {
         if b.remaining() < 4 {
             return None;
         }
@@ -179,6 +205,7 @@ impl StoredResponse {
             status,
             headers,
             body: b,
+            kind,
         })
     }
 }
@@ -202,13 +229,19 @@ mod tests {
                 ),
             ],
             body: Bytes::from_static(b"{\"id\":1}"),
+            kind: StoredKind::Body,
         };
         assert_eq!(StoredResponse::decode(r.encode()), Some(r.clone()));
         assert_eq!(StoredResponse::decode(Bytes::from_static(b"\x00")), None);
         let truncated = r.encode().slice(..12);
         assert_eq!(StoredResponse::decode(truncated), None);
+        let error = StoredResponse {
+            kind: StoredKind::ContractError,
+            ..r.clone()
+        };
+        assert_eq!(StoredResponse::decode(error.encode()), Some(error));
         // A record written by an earlier release (no version bytes) still decodes.
-        let legacy = r.encode().slice(2..);
+        let legacy = r.encode().slice(3..);
         assert_eq!(StoredResponse::decode(legacy), Some(r.clone()));
         // A record from a newer release is not misread.
         let mut newer = r.encode().to_vec();

@@ -31,6 +31,7 @@ mod github;
 mod google;
 mod headers;
 mod microsoft;
+mod oauth2;
 mod parts;
 mod problem;
 mod profiles;
@@ -88,6 +89,8 @@ pub enum Provider {
     SpringBoot,
     /// AWS JSON protocols: `__type`.
     AwsJson,
+    /// OAuth2 token endpoints (RFC 6749 §5.2): `error`, `error_description`.
+    OAuth2,
 }
 
 /// Decodes an error response. Never panics; reads at most [`MAX_DECODE_BYTES`] of `body`.
@@ -184,6 +187,12 @@ fn interpret<'de>(
         Some(ErrorMember::Message(m)) => Some(m),
         _ => None,
     };
+    if oauth2::matches(&top, error_message.as_deref()) {
+        return Some((
+            oauth2::parts(top, error_message),
+            provider(Provider::OAuth2),
+        ));
+    }
     if top.error_code.is_some() {
         return Some((
             profiles::flat(top, error_message),

@@ -526,6 +526,7 @@ pub(crate) struct Obj<'de> {
     pub(crate) request_log_url: Option<Text<'de>>,
     pub(crate) doc_url: Option<Text<'de>>,
     pub(crate) decline_code: Option<Text<'de>>,
+    pub(crate) error_description: Option<Text<'de>>,
     /// How many members had none of the names above.
     pub(crate) unknown: u32,
 }
@@ -554,6 +555,7 @@ keys!(ObjKey {
     RequestLogUrl = ["request_log_url"],
     DocUrl = ["doc_url"],
     DeclineCode = ["decline_code"],
+    ErrorDescription = ["error_description"],
 });
 
 struct ObjVisitor;
@@ -590,6 +592,7 @@ impl<'de> Visitor<'de> for ObjVisitor {
                 ObjKey::RequestLogUrl => o.request_log_url = Some(map.next_value()?),
                 ObjKey::DocUrl => o.doc_url = Some(map.next_value()?),
                 ObjKey::DeclineCode => o.decline_code = Some(map.next_value()?),
+                ObjKey::ErrorDescription => o.error_description = Some(map.next_value()?),
                 ObjKey::Other => {
                     map.next_value::<IgnoredAny>()?;
                     o.unknown = o.unknown.saturating_add(1);

@@ -164,7 +164,7 @@ fn operation(
             b = b.parameter(p);
         }
     }
-    if o.method == "post" && api {
+    if o.takes_idempotency_key() {
         b = b.parameter(
             ParameterBuilder::new()
                 .name("Idempotency-Key")
@@ -263,7 +263,10 @@ fn operation(
     }
     for (status, codes) in o.error_statuses(profile, chaos_status) {
         let key = status.to_string();
-        let (content_type, schema) = if OAUTH2_ERROR_OPERATIONS.contains(&o.id) {
+        let (content_type, schema) = if o.speaks_oauth2()
+            && backstop::oauth2::applies_to(
+                backstop::http::StatusCode::from_u16(status).unwrap_or_default(),
+            ) {
             ("application/json", errors::oauth2_response_schema(&codes))
         } else {
             (

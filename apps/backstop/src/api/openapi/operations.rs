@@ -207,9 +207,9 @@ const FROM_INVOICE: &[Link] = &[Link {
 }];
 
 /// The operations whose error bodies are in RFC 6749 §5.2 form (docs/CONTRACT.md §7.4) rather than
-/// the profile's envelope. The partner token endpoint (`create_partner_token`) belongs here once it
-/// answers OAuth2 clients that way.
-pub const OAUTH2_ERROR_OPERATIONS: &[&str] = &[];
+/// the profile's envelope (404 and 405 excepted), and which take no `Idempotency-Key` (issuing a
+/// token changes nothing a repeat could duplicate).
+pub const OAUTH2_ERROR_OPERATIONS: &[&str] = &["create_partner_token"];
 
 /// Every operation of the API.
 pub const OPERATIONS: &[Operation] = &[
@@ -426,6 +426,11 @@ pub const OPERATIONS: &[Operation] = &[
 ];
 
 fn code(name: &str) -> Code {
+    match name {
+        "UNSUPPORTED_GRANT_TYPE" => return backstop::oauth2::unsupported_grant_type(),
+        "INVALID_SCOPE" => return backstop::oauth2::invalid_scope(),
+        _ => {}
+    }
     Code::from_catalog(name).unwrap_or_else(|| {
         let resource = name.trim_end_matches("_NOT_FOUND").to_ascii_lowercase();
         Code::not_found_for(&resource)
@@ -457,6 +462,9 @@ impl Operation {
                 "EXPIRED_API_KEY",
                 "REVOKED_API_KEY",
                 "SUSPENDED_ACCOUNT",
+                "INVALID_REQUEST",
+                "UNSUPPORTED_GRANT_TYPE",
+                "INVALID_SCOPE",
                 "VALIDATION_ERROR",
             ]),
             Auth::Partner | Auth::Business | Auth::Any => {
@@ -476,12 +484,14 @@ impl Operation {
             }
         }
         if self.method == "post" {
-            names.extend([
-                "INVALID_REQUEST",
-                "IDEMPOTENCY_KEY_IN_USE",
-                "IDEMPOTENCY_KEY_MISMATCH",
-                "PAYLOAD_TOO_LARGE",
-            ]);
+            names.push("PAYLOAD_TOO_LARGE");
+            if self.takes_idempotency_key() {
+                names.extend([
+                    "INVALID_REQUEST",
+                    "IDEMPOTENCY_KEY_IN_USE",
+                    "IDEMPOTENCY_KEY_MISMATCH",
+                ]);
+            }
         }
         match self.body {
             Body::None => {}
@@ -520,11 +530,34 @@ impl Operation {
     ) -> BTreeMap<u16, Vec<Code>> {
         let mut out: BTreeMap<u16, Vec<Code>> = BTreeMap::new();
         for c in self.error_codes(chaos_status) {
-            out.entry(profile.wire_status(&c).as_u16())
+            out.entry(self.wire_status(profile, &c))
                 .or_default()
                 .push(c);
         }
         out
+    }
+
+    /// Whether the operation answers errors in RFC 6749 form (docs/CONTRACT.md §7.4).
+    pub fn speaks_oauth2(&self) -> bool {
+        OAUTH2_ERROR_OPERATIONS.contains(&self.id)
+    }
+
+    /// Whether a POST of this operation takes an `Idempotency-Key` (every API POST but the OAuth2
+    /// token endpoint's).
+    pub fn takes_idempotency_key(&self) -> bool {
+        self.method == "post" && self.auth != Auth::Open && !self.speaks_oauth2()
+    }
+
+    /// The status `code` is answered with: the profile's, or RFC 6749's on a token endpoint.
+    fn wire_status(&self, profile: Profile, code: &Code) -> u16 {
+        if self.speaks_oauth2() && backstop::oauth2::applies_to(code.status()) {
+            let error = backstop::ApiError::new(code.clone());
+            backstop::oauth2::OAuth2Error::for_error(&error)
+                .status(&error)
+                .as_u16()
+        } else {
+            profile.wire_status(code).as_u16()
+        }
     }
 }
 
