@@ -211,6 +211,9 @@ pub struct ServeArgs {
     /// Injected latency in milliseconds: `N` or `MIN..MAX`.
     #[arg(long, default_value = "0", value_parser = parse_latency)]
     pub chaos_latency_ms: RangeInclusive<u64>,
+    /// Benchmark baseline: idempotency keys in memory (not crash-safe) instead of the database.
+    #[arg(long, hide = true, default_value = "database", value_parser = ["database", "memory"])]
+    pub idempotency_store: String,
     /// Benchmark baseline: bare handlers, no contract, auth store, rate limit or idempotency layers.
     #[arg(long, hide = true, env = "BACKSTOP_BARE")]
     pub bare: bool,
@@ -260,6 +263,9 @@ impl ServeArgs {
         c.db_acquire_timeout = Duration::from_millis(self.db_acquire_timeout_ms);
         c.shutdown_timeout = Duration::from_secs(self.shutdown_timeout_secs);
         c.idempotency_lease = Duration::from_secs(self.idempotency_lease_secs);
+        if self.idempotency_store == "memory" {
+            c.idempotency_store = crate::config::IdempotencyStoreKind::Memory;
+        }
         c.bare = self.bare;
         let chaos = ChaosConfig {
             error_rate: self.chaos_error_rate,

@@ -24,6 +24,17 @@ impl ChaosConfig {
     }
 }
 
+/// Where `backstop serve` keeps idempotency keys.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum IdempotencyStoreKind {
+    /// In the database, completed in the same transaction as the creates they protect
+    /// (docs/CONTRACT.md §9.4): the default.
+    #[default]
+    Database,
+    /// In memory: not crash-safe; a benchmark baseline only.
+    Memory,
+}
+
 /// The settings of `backstop serve`.
 #[derive(Clone, Debug)]
 pub struct ServeConfig {
@@ -58,6 +69,8 @@ pub struct ServeConfig {
     pub db_acquire_timeout: Duration,
     /// How long shutdown (SIGTERM, SIGINT) waits for requests in flight.
     pub shutdown_timeout: Duration,
+    /// Where idempotency keys live.
+    pub idempotency_store: IdempotencyStoreKind,
     /// How long a claimed idempotency key holds while its request runs; a claim orphaned by a crash
     /// is taken over after it (docs/CONTRACT.md §9.4).
     pub idempotency_lease: Duration,
@@ -95,6 +108,7 @@ impl ServeConfig {
             max_in_flight: 512,
             db_acquire_timeout: Duration::from_secs(1),
             shutdown_timeout: Duration::from_secs(30),
+            idempotency_store: IdempotencyStoreKind::Database,
             idempotency_lease: Duration::from_secs(30),
             token_ttl: Duration::from_secs(3600),
             suspension_cache_ttl: Duration::from_secs(1),

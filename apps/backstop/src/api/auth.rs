@@ -126,12 +126,23 @@ pub struct TokenForm {
     /// Always `client_credentials` (RFC 6749 §4.4).
     #[schema(required = true, schema_with = grant_type)]
     grant_type: Option<String>,
-    /// `client_secret_post`: the partner id (send it here or in HTTP Basic, not both).
+    /// `client_secret_post`: the partner id. Not in the document: the operation declares HTTP
+    /// Basic, and OpenAPI cannot say "these or Basic, not both"; its description says it.
+    #[schema(ignore)]
     client_id: Option<String>,
-    /// `client_secret_post`: an API key of that partner.
+    /// `client_secret_post`: an API key of that partner (see `client_id`).
+    #[schema(ignore)]
     client_secret: Option<String>,
     /// Optional: the only scope granted is `partner`.
+    #[schema(schema_with = partner_scope)]
     scope: Option<String>,
+}
+
+fn partner_scope() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some([PARTNER_SCOPE]))
+        .build()
 }
 
 /// The one grant type the token endpoint supports.
@@ -185,11 +196,10 @@ pub async fn partner_token(
         authenticate_partner(&state, partner_id, api_key).await?;
     }
     let Form(form) = Form::<TokenForm>::from_request(req, &state).await?;
-    let partner_id = match (
-        basic,
-        form.client_id.as_deref(),
-        form.client_secret.as_deref(),
-    ) {
+    // An empty parameter counts as absent (RFC 6749 §3.1).
+    let given = |v: &Option<String>| v.as_deref().filter(|v| !v.is_empty()).map(str::to_owned);
+    let (client_id, client_secret) = (given(&form.client_id), given(&form.client_secret));
+    let partner_id = match (basic, client_id.as_deref(), client_secret.as_deref()) {
         (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
             return Err(ApiError::new(Code::INVALID_REQUEST)
                 .with_message(
@@ -198,7 +208,7 @@ pub async fn partner_token(
                 .into());
         }
         (Some((partner_id, _)), None, None) => partner_id,
-        (None, Some(id), Some(secret)) if !id.is_empty() && !secret.is_empty() => {
+        (None, Some(id), Some(secret)) => {
             authenticate_partner(&state, id, secret).await?;
             id.to_owned()
         }
@@ -225,7 +235,7 @@ pub async fn partner_token(
                 .into());
         }
     }
-    if let Some(scope) = form.scope.as_deref()
+    if let Some(scope) = given(&form.scope)
         && scope
             .split(' ')
             .any(|s| !s.is_empty() && s != PARTNER_SCOPE)

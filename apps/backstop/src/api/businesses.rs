@@ -126,7 +126,7 @@ pub async fn create(
         let (status, view) = view_of(o.clone());
         stored_json(status, &view)
     };
-    let completion = claim.as_ref().map(|claim| Completion {
+    let completion = state.claims(&claim).map(|claim| Completion {
         claim,
         respond: &stored,
     });

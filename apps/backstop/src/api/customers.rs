@@ -81,7 +81,7 @@ pub async fn create(
         let (Insert::Created(c) | Insert::Existing(c)) = o;
         stored_json(StatusCode::CREATED, &CustomerView::from(c.clone()))
     };
-    let completion = claim.as_ref().map(|claim| Completion {
+    let completion = state.claims(&claim).map(|claim| Completion {
         claim,
         respond: &stored,
     });

@@ -325,7 +325,7 @@ pub async fn create(
         Insert::Created(i) => stored_json(StatusCode::CREATED, &InvoiceView::from(i.clone())),
         Insert::Existing(_) => None,
     };
-    let completion = claim.as_ref().map(|claim| Completion {
+    let completion = state.claims(&claim).map(|claim| Completion {
         claim,
         respond: &stored,
     });

@@ -35,7 +35,7 @@ pub use auth::DbCredentialStore;
 pub use metrics::Metrics;
 
 use crate::chaos;
-use crate::config::ServeConfig;
+use crate::config::{IdempotencyStoreKind, ServeConfig};
 use crate::db::{Db, DbErrorSink, DbIdempotencyStore};
 
 /// Why the app could not start.
@@ -63,6 +63,19 @@ pub struct AppState {
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) openapi: Arc<String>,
     pub(crate) token_ttl: std::time::Duration,
+    /// Whether idempotency keys live in the database (completed in the creates' transactions).
+    pub(crate) durable_idempotency: bool,
+}
+
+impl AppState {
+    /// The claim a create completes in its own transaction: the request's, when keys live in the
+    /// database (with the `--idempotency-store memory` baseline, the layer completes it).
+    pub(crate) fn claims<'a>(
+        &self,
+        claim: &'a Option<backstop_axum::idempotency::IdempotencyClaim>,
+    ) -> Option<&'a backstop_axum::idempotency::IdempotencyClaim> {
+        claim.as_ref().filter(|_| self.durable_idempotency)
+    }
 }
 
 impl std::fmt::Debug for AppState {
@@ -124,6 +137,7 @@ pub async fn build_with_db(config: &ServeConfig, db: Db) -> Result<App, StartErr
                 .map(|c| c.status),
         )),
         token_ttl: config.token_ttl,
+        durable_idempotency: config.idempotency_store == IdempotencyStoreKind::Database,
     };
 
     if config.bare {

@@ -217,7 +217,7 @@ pub const OPERATIONS: &[Operation] = &[
         id: "create_partner_token",
         method: "post",
         path: "/v1/platform/oauth2/token/",
-        summary: "Partner token (client credentials)",
+        summary: "Partner token (client credentials; HTTP Basic, or client_id and client_secret in the form instead)",
         auth: Auth::Basic,
         body: Body::Form,
         request: Some(component::<TokenForm>()),
