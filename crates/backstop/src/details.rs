@@ -51,6 +51,18 @@ impl FieldViolations {
         self.entries.iter().map(|(f, m)| (f.as_str(), m.as_slice()))
     }
 
+    /// Replaces each message `f` gives a new text for (a translation, say); field paths and order
+    /// stay as they are.
+    pub fn map_messages(&mut self, mut f: impl FnMut(&str) -> Option<String>) {
+        for (_, messages) in &mut self.entries {
+            for message in messages.iter_mut() {
+                if let Some(new) = f(message) {
+                    *message = new;
+                }
+            }
+        }
+    }
+
     /// How many fields have violations.
     pub fn len(&self) -> usize {
         self.entries.len()

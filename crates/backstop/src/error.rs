@@ -136,6 +136,16 @@ impl ApiError {
         self
     }
 
+    /// Replaces the message in place (see [`with_message`](Self::with_message)).
+    pub fn set_message(&mut self, message: impl Into<Cow<'static, str>>) {
+        self.0.message = message.into();
+    }
+
+    /// The details, to change in place (a localization pass, say).
+    pub fn details_mut(&mut self) -> Option<&mut Details> {
+        self.0.details.as_mut()
+    }
+
     /// Adds a field violation (turning the details into a field map if they were empty).
     pub fn with_field(mut self, field: impl Into<String>, message: impl Into<String>) -> Self {
         match &mut self.0.details {

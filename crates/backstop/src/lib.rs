@@ -43,6 +43,7 @@ mod decode;
 mod details;
 mod envelope_fast;
 mod error;
+pub mod i18n;
 pub mod oauth2;
 mod profile;
 mod request_id;

@@ -1,0 +1,379 @@
+//! [`Catalog`]: the messages of every language, in Fluent, and the localization of an [`ApiError`].
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use fluent_syntax::ast;
+use unic_langid::LanguageIdentifier;
+
+use super::negotiate::negotiate;
+use super::pattern::Pattern;
+use crate::details::Details;
+use crate::error::ApiError;
+
+/// The language code messages are written in (in code, and in `en.ftl`): the key to every
+/// translation. A server may answer in another language by default.
+pub const SOURCE_LANGUAGE: &str = "en";
+
+/// The message catalogs backstop ships: English, Spanish, French and German.
+const BUILTIN: [(&str, &str); 4] = [
+    ("en", include_str!("locales/en.ftl")),
+    ("es", include_str!("locales/es.ftl")),
+    ("fr", include_str!("locales/fr.ftl")),
+    ("de", include_str!("locales/de.ftl")),
+];
+
+/// A language of a [`Catalog`], as [`Catalog::negotiate`] picks it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lang(usize);
+
+/// Why a catalog could not take a resource or a setting.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum I18nError {
+    /// The language tag is not a valid BCP 47 tag.
+    #[error("invalid language tag {0:?}")]
+    InvalidTag(String),
+    /// The Fluent source does not parse.
+    #[error("invalid Fluent resource for {tag}: {detail}")]
+    InvalidResource {
+        /// The language the resource was for.
+        tag: String,
+        /// What the parser said.
+        detail: String,
+    },
+    /// The language has no messages in the catalog.
+    #[error("no messages for language {0:?}")]
+    UnknownLanguage(String),
+}
+
+struct Language {
+    /// As given (`fr`, `pt-BR`): what `Content-Language` says.
+    tag: String,
+    bundle: FluentBundle<Arc<FluentResource>>,
+}
+
+/// Error messages in every language an API speaks, as Fluent resources, with the negotiation of
+/// `Accept-Language` and the localization of an [`ApiError`] (docs/CONTRACT.md §13).
+///
+/// Messages are keyed by their text in the source language, English: an error's message, and each
+/// field violation's message, is recognised as one of the English patterns of the catalog (a code's
+/// default message by the code, `"Ensure this field has no more than 255 characters."` as
+/// `field-max-length` with `max = 255`) and formatted in the target language; an argument whose
+/// value is itself an English message (`"a string"`) is translated too. A text the catalog does not
+/// know stays as it is. Codes, detail keys, field paths and request ids are never translated.
+///
+/// Why `fluent-bundle` rather than `fluent-templates`: an application adds its own codes, messages
+/// and languages at run time (from its own `.ftl` text), English patterns must be read from the
+/// resources' syntax trees for recognition, and the fallback chain is one line; fluent-templates'
+/// static loaders and file-system loaders would add dependencies for none of that.
+///
+/// ```
+/// use backstop::i18n::Catalog;
+/// use backstop::{ApiError, Code};
+///
+/// let catalog = Catalog::builtin();
+/// let fr = catalog.negotiate(Some("fr-CA;q=0.9, de;q=0.5"));
+/// assert_eq!(catalog.tag(fr), "fr");
+///
+/// let mut e = ApiError::validation()
+///     .with_field("email", "This field is required.")
+///     .with_field("name", "Ensure this field has no more than 255 characters.");
+/// catalog.localize(&mut e, fr);
+/// assert_eq!(e.message(), "La validation de la requête a échoué");
+/// let fields = e.details().unwrap().fields().unwrap();
+/// assert_eq!(fields.get("email").unwrap()[0], "Ce champ est obligatoire.");
+/// assert_eq!(fields.get("name").unwrap()[0], "Assurez-vous que ce champ ne comporte pas plus de 255 caractères.");
+///
+/// // An application's own code and language.
+/// let catalog = Catalog::builtin()
+///     .add_ftl("en", "CARD_DECLINED = The card was declined")?
+///     .add_ftl("fr", "CARD_DECLINED = La carte a été refusée")?;
+/// let card = Code::custom("CARD_DECLINED", http::StatusCode::PAYMENT_REQUIRED, false)?
+///     .with_default_message("The card was declined");
+/// let mut e = ApiError::new(card);
+/// catalog.localize(&mut e, catalog.negotiate(Some("fr")));
+/// assert_eq!(e.message(), "La carte a été refusée");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Catalog {
+    languages: Vec<Language>,
+    default: usize,
+    /// Every tag, for negotiation.
+    tags: Vec<String>,
+    /// English texts without arguments, to their message id.
+    plain: HashMap<String, String>,
+    /// English patterns with arguments.
+    patterns: Vec<Pattern>,
+    /// Whether English output differs from English input (an application overrode an English
+    /// message): then even English errors are formatted.
+    english_overridden: bool,
+}
+
+impl std::fmt::Debug for Catalog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Catalog")
+            .field("languages", &self.tags)
+            .field("default", &self.tags[self.default])
+            .finish_non_exhaustive()
+    }
+}
+
+impl Catalog {
+    /// The catalogs backstop ships (English, Spanish, French, German), English by default.
+    pub fn builtin() -> Catalog {
+        let mut catalog = Catalog {
+            languages: Vec::new(),
+            default: 0,
+            tags: Vec::new(),
+            plain: HashMap::new(),
+            patterns: Vec::new(),
+            english_overridden: false,
+        };
+        for (tag, source) in BUILTIN {
+            catalog = catalog
+                .add_ftl(tag, source)
+                .unwrap_or_else(|e| unreachable!("the shipped catalogs parse: {e}"));
+        }
+        catalog.english_overridden = false;
+        catalog
+    }
+
+    /// Adds `source` (Fluent syntax) to the messages of `tag`, adding the language if it is new.
+    /// A message with an id already present replaces it (an application overriding a shipped
+    /// message). English messages also become recognisable patterns (see the type's docs).
+    pub fn add_ftl(mut self, tag: &str, source: &str) -> Result<Catalog, I18nError> {
+        let langid: LanguageIdentifier = tag
+            .parse()
+            .map_err(|_| I18nError::InvalidTag(tag.to_owned()))?;
+        let resource = FluentResource::try_new(source.to_owned()).map_err(|(_, errors)| {
+            I18nError::InvalidResource {
+                tag: tag.to_owned(),
+                detail: errors
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            }
+        })?;
+        let resource = Arc::new(resource);
+        if tag.eq_ignore_ascii_case(SOURCE_LANGUAGE) {
+            self.learn_patterns(&resource);
+        }
+        let index = match self.index_of(tag) {
+            Some(i) => {
+                if tag.eq_ignore_ascii_case(SOURCE_LANGUAGE) {
+                    self.english_overridden = true;
+                }
+                i
+            }
+            None => {
+                let mut bundle = FluentBundle::new_concurrent(vec![langid]);
+                bundle.set_use_isolating(false);
+                self.languages.push(Language {
+                    tag: tag.to_owned(),
+                    bundle,
+                });
+                self.tags.push(tag.to_owned());
+                self.languages.len() - 1
+            }
+        };
+        self.languages[index]
+            .bundle
+            .add_resource_overriding(resource);
+        Ok(self)
+    }
+
+    /// Answers in `tag` when a request states no acceptable language (default: English).
+    pub fn default_language(mut self, tag: &str) -> Result<Catalog, I18nError> {
+        self.default = self
+            .index_of(tag)
+            .ok_or_else(|| I18nError::UnknownLanguage(tag.to_owned()))?;
+        Ok(self)
+    }
+
+    /// The languages, in the order they were added.
+    pub fn languages(&self) -> impl Iterator<Item = &str> {
+        self.tags.iter().map(String::as_str)
+    }
+
+    /// The language answered in when nothing acceptable was asked for.
+    pub fn default_lang(&self) -> Lang {
+        Lang(self.default)
+    }
+
+    /// The language to answer a request in, from its `Accept-Language` value (`None`: absent). An
+    /// unknown or malformed header gives the default language, never an error.
+    pub fn negotiate(&self, accept_language: Option<&str>) -> Lang {
+        let available: Vec<&str> = self.tags.iter().map(String::as_str).collect();
+        match accept_language.and_then(|h| negotiate(h, &available)) {
+            Some(i) => Lang(i),
+            None => Lang(self.default),
+        }
+    }
+
+    /// The tag of `lang`, for `Content-Language`.
+    pub fn tag(&self, lang: Lang) -> &str {
+        &self.languages[lang.0].tag
+    }
+
+    /// Message `id` in `lang` with `args`, falling back to the default language then English;
+    /// `None` if no language has it.
+    pub fn format(&self, lang: Lang, id: &str, args: &[(&str, &str)]) -> Option<String> {
+        let fluent_args = self.args(lang, args);
+        let english = self.index_of(SOURCE_LANGUAGE);
+        for index in [Some(lang.0), Some(self.default), english]
+            .into_iter()
+            .flatten()
+        {
+            let bundle = &self.languages[index].bundle;
+            if let Some(pattern) = bundle.get_message(id).and_then(|m| m.value()) {
+                let mut errors = Vec::new();
+                let text = bundle.format_pattern(pattern, fluent_args.as_ref(), &mut errors);
+                return Some(text.into_owned());
+            }
+        }
+        None
+    }
+
+    /// Whether errors in `lang` need any work: every language but an English that no application
+    /// changed.
+    pub fn needs_work(&self, lang: Lang) -> bool {
+        self.english_overridden
+            || !self.languages[lang.0]
+                .tag
+                .eq_ignore_ascii_case(SOURCE_LANGUAGE)
+    }
+
+    /// Translates `error`'s message and field-violation messages into `lang` (see the type's docs).
+    pub fn localize(&self, error: &mut ApiError, lang: Lang) {
+        if !self.needs_work(lang) {
+            return;
+        }
+        let by_code =
+            error.message() == error.code().default_message() && self.has(error.code().name());
+        let message = if by_code {
+            self.format(lang, error.code().name(), &[])
+        } else {
+            self.translate(error.message(), lang)
+        };
+        if let Some(message) = message {
+            error.set_message(message);
+        }
+        if let Some(Details::Fields(fields)) = error.details_mut() {
+            fields.map_messages(|m| self.translate(m, lang));
+        }
+    }
+
+    /// `text` (English) in `lang`, if the catalog recognises it.
+    pub fn translate(&self, text: &str, lang: Lang) -> Option<String> {
+        if let Some(id) = self.plain.get(text) {
+            return self.format(lang, id, &[]);
+        }
+        for pattern in &self.patterns {
+            if !text.starts_with(pattern.prefix()) {
+                continue;
+            }
+            if let Some(args) = pattern.matches(text) {
+                let translated: Vec<(&str, Cow<'_, str>)> = args
+                    .iter()
+                    .map(|(name, value)| {
+                        let value = self
+                            .plain
+                            .get(*value)
+                            .filter(|id| id.starts_with("value-"))
+                            .and_then(|id| self.format(lang, id, &[]))
+                            .map_or(Cow::Borrowed(*value), Cow::Owned);
+                        (*name, value)
+                    })
+                    .collect();
+                let args: Vec<(&str, &str)> =
+                    translated.iter().map(|(n, v)| (*n, v.as_ref())).collect();
+                return self.format(lang, &pattern.id, &args);
+            }
+        }
+        None
+    }
+
+    fn has(&self, id: &str) -> bool {
+        self.languages.iter().any(|l| l.bundle.has_message(id))
+    }
+
+    fn index_of(&self, tag: &str) -> Option<usize> {
+        self.tags.iter().position(|t| t.eq_ignore_ascii_case(tag))
+    }
+
+    /// Numbers as numbers (for plural selection), everything else as text.
+    fn args<'a>(&self, _lang: Lang, args: &[(&'a str, &'a str)]) -> Option<FluentArgs<'a>> {
+        if args.is_empty() {
+            return None;
+        }
+        let mut out = FluentArgs::with_capacity(args.len());
+        for (name, value) in args {
+            match value.parse::<f64>() {
+                Ok(n)
+                    if !value.is_empty()
+                        && value
+                            .bytes()
+                            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-') =>
+                {
+                    out.set(*name, FluentValue::from(n))
+                }
+                _ => out.set(*name, FluentValue::from(*value)),
+            }
+        }
+        Some(out)
+    }
+
+    /// Reads the English messages of `resource` as patterns.
+    fn learn_patterns(&mut self, resource: &FluentResource) {
+        for entry in resource.entries() {
+            let ast::Entry::Message(message) = entry else {
+                continue;
+            };
+            let Some(value) = &message.value else {
+                continue;
+            };
+            let Some(source) = pattern_source(value) else {
+                continue;
+            };
+            let Some(pattern) = Pattern::parse(message.id.name, &source) else {
+                continue;
+            };
+            if pattern.is_plain() {
+                self.plain
+                    .insert(pattern.text().to_owned(), message.id.name.to_owned());
+            } else {
+                self.patterns.push(pattern);
+            }
+        }
+    }
+}
+
+impl Default for Catalog {
+    fn default() -> Self {
+        Self::builtin()
+    }
+}
+
+/// A pattern's text with `{ $name }` for its variable placeables; `None` for any other placeable.
+fn pattern_source(pattern: &ast::Pattern<&str>) -> Option<String> {
+    let mut out = String::new();
+    for element in &pattern.elements {
+        match element {
+            ast::PatternElement::TextElement { value } => out.push_str(value),
+            ast::PatternElement::Placeable {
+                expression: ast::Expression::Inline(ast::InlineExpression::VariableReference { id }),
+            } => {
+                out.push_str("{ $");
+                out.push_str(id.name);
+                out.push_str(" }");
+            }
+            ast::PatternElement::Placeable { .. } => return None,
+        }
+    }
+    Some(out)
+}

@@ -1,0 +1,137 @@
+//! Recognising a message in the default language as one of the catalog's patterns, with its
+//! arguments: `"Ensure this field has no more than 255 characters."` is `field-max-length` with
+//! `max = 255`.
+//!
+//! This is how messages written anywhere (a handler's `with_message`, a validator's text, an
+//! extractor's rejection) are localized without each call site carrying a message id: the text in
+//! the default language is the key. A pattern is the message's text with each placeable (`{ $max }`)
+//! as a hole; holes match any non-empty text.
+
+/// A message of the default language as literal pieces around its arguments.
+#[derive(Debug, Clone)]
+pub(super) struct Pattern {
+    /// The message id.
+    pub(super) id: String,
+    /// `pieces[0] arg[0] pieces[1] arg[1] ... pieces[n]`.
+    pieces: Vec<String>,
+    /// The arguments' names, in order.
+    args: Vec<String>,
+}
+
+impl Pattern {
+    /// Splits `source` (a pattern's text with `{ $name }` placeables) into pieces; `None` if it
+    /// has other placeables (selectors, terms, functions), which recognition does not handle.
+    pub(super) fn parse(id: &str, source: &str) -> Option<Pattern> {
+        let mut pieces = Vec::new();
+        let mut args = Vec::new();
+        let mut rest = source;
+        loop {
+            match rest.find('{') {
+                None => {
+                    pieces.push(rest.to_owned());
+                    break;
+                }
+                Some(open) => {
+                    let close = rest[open..].find('}')? + open;
+                    let name = rest[open + 1..close].trim().strip_prefix('$')?;
+                    if name.is_empty()
+                        || !name
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+                    {
+                        return None;
+                    }
+                    pieces.push(rest[..open].to_owned());
+                    args.push(name.to_owned());
+                    rest = &rest[close + 1..];
+                }
+            }
+        }
+        // Two holes side by side could split the text in more than one way.
+        if pieces.len() > 2 && pieces[1..pieces.len() - 1].iter().any(String::is_empty) {
+            return None;
+        }
+        Some(Pattern {
+            id: id.to_owned(),
+            pieces,
+            args,
+        })
+    }
+
+    /// Whether the pattern has no arguments (an exact text).
+    pub(super) fn is_plain(&self) -> bool {
+        self.args.is_empty()
+    }
+
+    /// The text of a plain pattern.
+    pub(super) fn text(&self) -> &str {
+        &self.pieces[0]
+    }
+
+    /// The first literal piece (an index key).
+    pub(super) fn prefix(&self) -> &str {
+        &self.pieces[0]
+    }
+
+    /// The arguments, if `text` is an instance of this pattern.
+    pub(super) fn matches<'t>(&self, text: &'t str) -> Option<Vec<(&str, &'t str)>> {
+        let mut rest = text.strip_prefix(self.pieces[0].as_str())?;
+        let mut values = Vec::with_capacity(self.args.len());
+        for (i, name) in self.args.iter().enumerate() {
+            let next = &self.pieces[i + 1];
+            let end = if i + 1 == self.args.len() {
+                // The last hole runs to the final piece, which ends the text.
+                let end = rest.len().checked_sub(next.len())?;
+                if &rest[end..] != next.as_str() || !rest.is_char_boundary(end) {
+                    return None;
+                }
+                end
+            } else {
+                rest.find(next.as_str())?
+            };
+            if end == 0 {
+                return None;
+            }
+            values.push((name.as_str(), &rest[..end]));
+            rest = &rest[end + next.len()..];
+        }
+        if self.args.is_empty() && !rest.is_empty() {
+            return None;
+        }
+        Some(values)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_match_their_instances_and_nothing_else() {
+        let p = Pattern::parse(
+            "max",
+            "Ensure this field has no more than { $max } characters.",
+        )
+        .unwrap();
+        assert_eq!(
+            p.matches("Ensure this field has no more than 255 characters."),
+            Some(vec![("max", "255")])
+        );
+        assert_eq!(
+            p.matches("Ensure this field has no more than  characters."),
+            None
+        );
+        assert_eq!(p.matches("Something else."), None);
+        let p = Pattern::parse("two", "Expected { $expected }, got { $got }.").unwrap();
+        assert_eq!(
+            p.matches("Expected a string, got an integer."),
+            Some(vec![("expected", "a string"), ("got", "an integer")])
+        );
+        let p = Pattern::parse("plain", "This field is required.").unwrap();
+        assert!(p.is_plain());
+        assert_eq!(p.matches("This field is required."), Some(vec![]));
+        assert_eq!(p.matches("This field is required. Really."), None);
+        assert!(Pattern::parse("sel", "{ $n -> [one] x *[other] y }").is_none());
+        assert!(Pattern::parse("adjacent", "{ $a }{ $b }").is_none());
+    }
+}
