@@ -53,6 +53,8 @@ struct Inner {
     retryable: Option<bool>,
     source: Option<BoxError>,
     body_excerpt: Option<String>,
+    /// The language of the message (`Content-Language`), when known.
+    language: Option<String>,
 }
 
 impl ApiError {
@@ -69,6 +71,7 @@ impl ApiError {
             retry_after: None,
             source: None,
             body_excerpt: None,
+            language: None,
         }))
     }
 
@@ -85,6 +88,7 @@ impl ApiError {
             retry_after: None,
             source: None,
             body_excerpt: None,
+            language: None,
         }))
     }
 
@@ -139,6 +143,19 @@ impl ApiError {
     /// Replaces the message in place (see [`with_message`](Self::with_message)).
     pub fn set_message(&mut self, message: impl Into<Cow<'static, str>>) {
         self.0.message = message.into();
+    }
+
+    /// Notes the language the message is in (a decoded response's `Content-Language`; the server
+    /// side's localization).
+    pub fn with_language(mut self, language: impl Into<String>) -> Self {
+        self.0.language = Some(language.into());
+        self
+    }
+
+    /// The language the message (and the field-violation messages) are in, when known: on a decoded
+    /// error, the response's `Content-Language` (docs/CONTRACT.md §13).
+    pub fn language(&self) -> Option<&str> {
+        self.0.language.as_deref()
     }
 
     /// The details, to change in place (a localization pass, say).
@@ -311,6 +328,7 @@ impl ApiError {
             retryable: self.0.retryable,
             source: None,
             body_excerpt: self.0.body_excerpt.clone(),
+            language: self.0.language.clone(),
         }))
     }
 }
@@ -331,6 +349,7 @@ impl fmt::Debug for ApiError {
             .field("message", &self.0.message)
             .field("details", &self.0.details)
             .field("request_id", &self.0.request_id)
+            .field("language", &self.0.language)
             .field("retry_after", &self.0.retry_after)
             .field("retryable", &self.is_retryable())
             .field("has_source", &self.0.source.is_some())

@@ -35,9 +35,24 @@ const SHOULD_RETRY: [&str; 2] = ["stripe-should-retry", "x-should-retry"];
 ///   most [`MAX_RETRY_AFTER`].
 /// * **Explicit retry signal**: `Stripe-Should-Retry` or `X-Should-Retry` joins the body's
 ///   `retryable`; when they disagree, "do not retry" wins.
+/// * **Language**: the first tag of `Content-Language`.
 /// * **Request id**, when the body has none: the first valid one of `X-Request-Id`, `Request-Id`,
 ///   `x-ms-request-id`, `x-amzn-RequestId`, `x-amz-request-id`, `X-GitHub-Request-Id`.
 pub(crate) fn apply(mut error: ApiError, headers: &HeaderMap) -> ApiError {
+    // The message's language (docs/CONTRACT.md §13): the first tag of `Content-Language`.
+    if let Some(tag) = headers
+        .get(http::header::CONTENT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(str::trim)
+        .filter(|t| {
+            !t.is_empty()
+                && t.len() <= 35
+                && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+    {
+        error = error.with_language(tag);
+    }
     if error.retry_after().is_none()
         && let Some(d) = retry_delay(headers, SystemTime::now())
     {
