@@ -21,6 +21,7 @@ use backstop_axum::idempotency::{
 };
 use futures_util::future::BoxFuture;
 
+use super::write::Durability;
 use super::{Backend, Db, DbError, now_millis, write_tx};
 
 /// Completes `$claim` (an [`IdempotencyClaim`](backstop_axum::idempotency::IdempotencyClaim)) with
@@ -134,7 +135,8 @@ impl Db {
                  FROM idempotency_keys WHERE idem_key = $1 FOR UPDATE"
             }
         };
-        write_tx!(self, |c| {
+        // Relaxed: a claim lost to a power cut is no claim (see `write.rs`).
+        write_tx!(self, Durability::Relaxed, |c| {
             let now = now_millis();
             let lease_until = now.saturating_add(millis(lease));
             let inserted = sqlx::query(
@@ -208,7 +210,8 @@ impl Db {
     ) -> Result<bool, DbError> {
         let encoded = stored.encode().to_vec();
         let claim = hex::encode(token.0);
-        write_tx!(self, |c| {
+        // Relaxed: what the layer completes itself had no side effect to protect (a 4xx, a token).
+        write_tx!(self, Durability::Relaxed, |c| {
             let expires_at = now_millis().saturating_add(millis(retention));
             Ok(sqlx::query(
                 "UPDATE idempotency_keys SET state = 'completed', response = $1, expires_at = $2, \
@@ -228,7 +231,7 @@ impl Db {
 
     async fn release_key(&self, key: &str, token: ClaimToken) -> Result<(), DbError> {
         let claim = hex::encode(token.0);
-        write_tx!(self, |c| {
+        write_tx!(self, Durability::Relaxed, |c| {
             sqlx::query(
                 "DELETE FROM idempotency_keys WHERE idem_key = $1 AND claim = $2 AND state = 'in_flight'",
             )

@@ -44,21 +44,31 @@ pub(crate) use on_pool;
 /// Runs `$body` (an expression using `$c: &mut` the backend's connection, returning
 /// `Result<T, DbError>`) in one write transaction, see [`write::in_tx`]: on SQLite through the
 /// single-connection writer pool, so concurrent writers queue in-process instead of spinning in
-/// SQLite's busy handler. `Ok` only after `COMMIT` succeeded.
+/// SQLite's busy handler. `Ok` only after `COMMIT` succeeded. With a [`write::Durability`] first,
+/// that durability (default: full).
 macro_rules! write_tx {
     ($db:expr, |$c:ident| $body:expr) => {
+        $crate::db::write_tx!($db, $crate::db::write::Durability::Full, |$c| $body)
+    };
+    ($db:expr, $durability:expr, |$c:ident| $body:expr) => {
         match &$db.pool {
             $crate::db::Pool::Sqlite { write, .. } => {
                 $crate::db::write::in_tx(
                     &$db.health,
                     write,
+                    $durability,
                     async |$c: &mut sqlx::SqliteConnection| $body,
                 )
                 .await
             }
             $crate::db::Pool::Postgres(p) => {
-                $crate::db::write::in_tx(&$db.health, p, async |$c: &mut sqlx::PgConnection| $body)
-                    .await
+                $crate::db::write::in_tx(
+                    &$db.health,
+                    p,
+                    $durability,
+                    async |$c: &mut sqlx::PgConnection| $body,
+                )
+                .await
             }
         }
     };

@@ -7,8 +7,15 @@
 //! other than a constraint violation that rolled back cleanly, the connection is closed instead of
 //! going back to the pool; the pool opens a fresh one. (Closing a SQLite connection rolls back
 //! whatever it had open.)
+//!
+//! Bookkeeping writes whose loss a crash could not turn into a duplicate or a lost write (an
+//! idempotency claim, a released claim, a stored 4xx) commit with [`Durability::Relaxed`]: SQLite
+//! `synchronous = NORMAL` for that transaction, Postgres `synchronous_commit = off`. They reach the
+//! disk with the next fully durable commit (both logs are written in order, and a full commit
+//! flushes everything before it), and a claim lost to a power cut is the same as no claim: the
+//! request's own write, which completes the claim, is always fully durable.
 
-use sqlx::{Connection, Database, Pool};
+use sqlx::{Connection, Database, Executor, Pool};
 
 use super::DbError;
 use super::health::WriteHealth;
@@ -19,25 +26,65 @@ use super::health::WriteHealth;
 pub(crate) async fn in_tx<DB, T>(
     health: &WriteHealth,
     pool: &Pool<DB>,
+    durability: Durability,
     body: impl AsyncFnOnce(&mut DB::Connection) -> Result<T, DbError>,
 ) -> Result<T, DbError>
 where
     DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
 {
-    let result = run(pool, body).await;
+    let result = run(pool, durability, body).await;
     health.note(&result);
     result
 }
 
+/// How durable a commit must be (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Durability {
+    /// Flushed to disk before the commit returns: every write a client is answered about.
+    Full,
+    /// Bookkeeping: on disk with the next full commit.
+    Relaxed,
+}
+
+/// SQLite's `synchronous` is per connection, set around the transaction; Postgres's
+/// `synchronous_commit` is set inside it and ends with it.
+fn is_sqlite<DB: Database>() -> bool {
+    DB::NAME == "SQLite"
+}
+
 async fn run<DB, T>(
     pool: &Pool<DB>,
+    durability: Durability,
     body: impl AsyncFnOnce(&mut DB::Connection) -> Result<T, DbError>,
 ) -> Result<T, DbError>
 where
     DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
 {
     let mut conn = pool.acquire().await?;
-    let (result, clean) = attempt::<DB, T>(&mut conn, body).await;
+    let relaxed = durability == Durability::Relaxed;
+    let around = relaxed && is_sqlite::<DB>();
+    if around
+        && let Err(e) = sqlx::raw_sql("PRAGMA synchronous = NORMAL")
+            .execute(&mut *conn)
+            .await
+    {
+        conn.close_on_drop();
+        return Err(e.into());
+    }
+    let inside = relaxed && !is_sqlite::<DB>();
+    let (result, mut clean) = attempt::<DB, T>(&mut conn, inside, body).await;
+    if around
+        && clean
+        && sqlx::raw_sql("PRAGMA synchronous = FULL")
+            .execute(&mut *conn)
+            .await
+            .is_err()
+    {
+        // Never hand a relaxed connection to a write that must be durable.
+        clean = false;
+    }
     if !clean {
         // Closed instead of returned to the pool, whatever state it is in.
         conn.close_on_drop();
@@ -45,18 +92,28 @@ where
     result
 }
 
-/// Runs the transaction; the flag says whether the connection is known to be clean afterwards.
+/// Runs the transaction (relaxing its commit inside it when `relax_inside`); the flag says whether
+/// the connection is known to be clean afterwards.
 async fn attempt<DB, T>(
     conn: &mut DB::Connection,
+    relax_inside: bool,
     body: impl AsyncFnOnce(&mut DB::Connection) -> Result<T, DbError>,
 ) -> (Result<T, DbError>, bool)
 where
     DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
 {
     let mut tx = match conn.begin().await {
         Ok(tx) => tx,
         Err(e) => return (Err(e.into()), false),
     };
+    if relax_inside
+        && let Err(e) = sqlx::raw_sql("SET LOCAL synchronous_commit TO OFF")
+            .execute(&mut *tx)
+            .await
+    {
+        return (Err(e.into()), false);
+    }
     match body(&mut tx).await {
         Ok(value) => match tx.commit().await {
             Ok(()) => (Ok(value), true),
