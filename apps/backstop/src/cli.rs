@@ -81,7 +81,7 @@ pub struct CodesArgs {
     #[arg(long, conflicts_with = "schema")]
     pub markdown: bool,
     /// Print instead the JSON Schema (2020-12) of the envelope in this profile (what
-    /// docs/schemas/<profile>.schema.json holds).
+    /// docs/schemas/PROFILE.schema.json holds).
     #[arg(long, value_name = "PROFILE", value_parser = parse_profile)]
     pub schema: Option<Profile>,
 }

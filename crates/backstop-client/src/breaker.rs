@@ -1,8 +1,8 @@
 //! The circuit breaker, one per host (authority).
 //!
 //! Hand-written rather than taken from `failsafe` or `recloser`: both let every call through while
-//! half-open, and §5 needs a hard cap on concurrent probes, per-host state, and state changes that are
-//! both traced and observable.
+//! half-open, and docs/CONTRACT.md §11.5 needs a hard cap on concurrent probes, per-host state, and
+//! state changes that are both traced and observable.
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -113,6 +113,8 @@
 //! query), `attempt`, `status`, `code` and `request_id`. Header values are never logged, and errors
 //! carry no URL.
 #![forbid(unsafe_code)]
+// docs.rs (nightly, `--cfg docsrs`): mark items that need a feature, such as `Middleware`.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod attempt;
 mod auth;
@@ -146,3 +148,8 @@ pub use request::{IDEMPOTENCY_KEY, RequestBuilder};
 pub use backstop;
 /// Re-exported: the HTTP client underneath.
 pub use reqwest;
+
+/// The README's examples, run as doctests so they cannot drift from the code.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

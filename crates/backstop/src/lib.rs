@@ -68,3 +68,8 @@ pub use schema::envelope_schema;
 
 /// Re-exported so users can name statuses, methods and headers without a direct `http` dependency.
 pub use http;
+
+/// The README's examples, run as doctests so they cannot drift from the code.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -52,7 +52,8 @@ macro_rules! complete_claim {
 }
 pub(crate) use complete_claim;
 
-/// See the [module docs](self).
+/// Idempotency keys in the application's own database: a claim row committed before the handler
+/// runs, completed in the same transaction as the rows a create writes (docs/CONTRACT.md §9.4).
 #[derive(Clone, Debug)]
 pub struct DbIdempotencyStore {
     db: Db,

@@ -3,7 +3,7 @@
 //!
 //! The schema uses portable column types only (ids `TEXT`, timestamps unix millis and amounts as
 //! 64-bit integers), and sqlx's SQLite driver accepts Postgres-style `$1` placeholders, so each query
-//! is written once and run on whichever pool is configured by [`on_pool!`]. Migrations are per
+//! is written once and run on whichever pool is configured by `on_pool!`. Migrations are per
 //! backend (`migrations/sqlite`, `migrations/postgres`), embedded in the binary.
 
 mod error;

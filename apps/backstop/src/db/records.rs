@@ -78,7 +78,7 @@ impl ErrorRecordRow {
 /// Records are for the principal that made the request to look up (docs/CONTRACT.md §12), so an
 /// error without a principal (bad credentials, say) is logged but not stored: nobody could ever
 /// read it back, and a flood of them would cost a write each. At most
-/// [`WRITE_BUDGET_PER_SECOND`] records a second are stored; records beyond the budget or the queue
+/// `WRITE_BUDGET_PER_SECOND` (200) records a second are stored; records beyond the budget or the queue
 /// are dropped and counted, and the count is logged every 10 s.
 pub struct DbErrorSink {
     db: Db,

@@ -7,9 +7,12 @@ use axum::response::{IntoResponse, Response};
 use backstop::ApiError;
 use tower_http::catch_panic::ResponseForPanic;
 
-/// The panic handler of the contract's `CatchPanicLayer`: answers 500 `INTERNAL_ERROR` and keeps the
-/// panic message as the error's source, so it reaches the log (once, with the request id) and never
-/// the client.
+/// The contract's answer to a panic, as a handler for tower-http's
+/// [`CatchPanicLayer`](tower_http::catch_panic::CatchPanicLayer): 500 `INTERNAL_ERROR`, with the panic
+/// message kept as the error's source, so it reaches the log (once, with the request id) and never the
+/// client. The contract itself does not use `CatchPanicLayer`: it catches panics in its own future
+/// (which does not box the body) and answers the same way; this type gives that answer to a
+/// `CatchPanicLayer` an application places elsewhere.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct PanicToEnvelope;
 

@@ -1,4 +1,4 @@
-//! Idempotency keys for POST and PATCH (CONTRACT §4, draft-ietf-httpapi-idempotency-key-header).
+//! Idempotency keys for POST and PATCH (docs/CONTRACT.md §9, draft-ietf-httpapi-idempotency-key-header).
 //!
 //! [`IdempotencyLayer`] goes inside the [`AuthLayer`](crate::auth::AuthLayer): keys are scoped to the
 //! [`Principal`](crate::auth::Principal) (to the client IP for anonymous callers, and to one shared

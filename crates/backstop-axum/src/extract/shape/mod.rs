@@ -49,7 +49,9 @@ pub(crate) enum Kind {
     Invalid,
 }
 
-/// The violations of `value` against `T`, in document order, with whether each is a missing field.
+/// The violations of `value` against `T`, with whether each is a missing field, sorted by path as
+/// strings (byte order: `items[10]` before `items[2]`; violations at one path keep the order they were
+/// found in).
 pub(crate) fn collect<T: DeserializeOwned>(
     value: &Value,
     mode: Mode,
