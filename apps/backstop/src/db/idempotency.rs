@@ -63,6 +63,7 @@ pub struct DbIdempotencyStore {
 struct KeyRow {
     fingerprint: String,
     state: String,
+    claim: Option<String>,
     lease_until: Option<i64>,
     response: Option<Vec<u8>>,
     expires_at: i64,
@@ -115,7 +116,9 @@ impl DbIdempotencyStore {
 }
 
 impl Db {
-    /// Claims `key` unless a live claim or a completed record holds it (see [`IdempotencyStore::begin`]).
+    /// Claims `key` unless a live claim or a completed record holds it (see
+    /// [`IdempotencyStore::begin`]): one round trip on the writer for a free key, then, if it is
+    /// held, a read of who holds it.
     async fn begin_key(
         &self,
         key: &str,
@@ -123,83 +126,112 @@ impl Db {
         lease: Duration,
     ) -> Result<Begin, DbError> {
         let fingerprint = hex::encode(fingerprint.0);
-        let token = ClaimToken::random();
-        let claim = hex::encode(token.0);
-        // A concurrent claimant on Postgres waits on the row lock; SQLite writes are serialized.
-        let select: &'static str = match self.backend() {
-            Backend::Sqlite => {
-                "SELECT fingerprint, state, lease_until, response, expires_at \
-                 FROM idempotency_keys WHERE idem_key = $1"
-            }
-            Backend::Postgres => {
-                "SELECT fingerprint, state, lease_until, response, expires_at \
-                 FROM idempotency_keys WHERE idem_key = $1 FOR UPDATE"
-            }
-        };
-        // Relaxed: a claim lost to a power cut is no claim (see `write.rs`).
-        write_tx!(self, Durability::Relaxed, |c| {
+        // Bounded: a record released or expiring between the two steps is claimed again.
+        for _ in 0..3 {
+            let token = ClaimToken::random();
             let now = now_millis();
             let lease_until = now.saturating_add(millis(lease));
-            let inserted = sqlx::query(
-                "INSERT INTO idempotency_keys \
-                 (idem_key, fingerprint, state, claim, lease_until, response, expires_at, created_at) \
-                 VALUES ($1, $2, 'in_flight', $3, $4, NULL, $4, $5) ON CONFLICT (idem_key) DO NOTHING",
-            )
-            .bind(key)
-            .bind(&fingerprint)
-            .bind(&claim)
-            .bind(lease_until)
-            .bind(now)
-            .execute(&mut *c)
-            .await?
-            .rows_affected();
-            if inserted == 1 {
+            self.claim_key(key, &fingerprint, token, now, lease_until)
+                .await?;
+            // Who holds it now, read off the writer: this request, or the one before it.
+            let Some(row) = self.key_row(key).await? else {
+                continue;
+            };
+            if row.state == "in_flight"
+                && row.claim.as_deref() == Some(hex::encode(token.0).as_str())
+            {
                 return Ok(Begin::Claimed(token));
             }
-            let row: KeyRow = sqlx::query_as(select).bind(key).fetch_one(&mut *c).await?;
+            let now = now_millis();
             let live = match row.state.as_str() {
                 "in_flight" => row.lease_until.is_some_and(|l| l > now),
                 _ => row.expires_at > now,
             };
-            if live {
-                if row.fingerprint != fingerprint {
-                    return Ok(Begin::Mismatch);
-                }
-                if row.state == "in_flight" {
-                    let left = row.lease_until.unwrap_or(now).saturating_sub(now);
-                    return Ok(Begin::InFlight {
-                        lease_left: Duration::from_millis(u64::try_from(left).unwrap_or(0)),
-                    });
-                }
-                match row
-                    .response
-                    .and_then(|r| StoredResponse::decode(bytes::Bytes::from(r)))
-                {
-                    Some(stored) => return Ok(Begin::Completed(stored)),
-                    // Unreadable (written by a newer release?): refuse rather than run twice.
-                    None => {
-                        return Err(DbError::Query(sqlx::Error::Decode(
-                            "unreadable stored idempotent response".into(),
-                        )));
-                    }
-                }
+            if !live {
+                continue;
             }
-            // Free again: a completed record past its retention, or a claim whose lease ran out
-            // (orphaned by a crash, or still running: that one can no longer complete).
-            sqlx::query(
-                "UPDATE idempotency_keys SET fingerprint = $2, state = 'in_flight', claim = $3, \
-                 lease_until = $4, response = NULL, expires_at = $4, created_at = $5 \
-                 WHERE idem_key = $1",
+            if row.fingerprint != fingerprint {
+                return Ok(Begin::Mismatch);
+            }
+            if row.state == "in_flight" {
+                let left = row.lease_until.unwrap_or(now).saturating_sub(now);
+                return Ok(Begin::InFlight {
+                    lease_left: Duration::from_millis(u64::try_from(left).unwrap_or(0)),
+                });
+            }
+            return match row
+                .response
+                .and_then(|r| StoredResponse::decode(bytes::Bytes::from(r)))
+            {
+                Some(stored) => Ok(Begin::Completed(stored)),
+                // Unreadable (written by a newer release?): refuse rather than run twice.
+                None => Err(DbError::Query(sqlx::Error::Decode(
+                    "unreadable stored idempotent response".into(),
+                ))),
+            };
+        }
+        // The key changed hands three times in a row: let the client come back.
+        Ok(Begin::InFlight {
+            lease_left: Duration::from_secs(1),
+        })
+    }
+
+    /// Claims `key` if it is free, or held by a claim whose lease ran out (orphaned by a crash, or
+    /// still running: that one can no longer complete), or by a record past its retention: one
+    /// upsert, committed with relaxed durability (a claim lost to a power cut is no claim). Whether
+    /// it took is read afterwards (the script's row count also counts its other statements).
+    ///
+    /// One round trip: the upsert and the durability setting go as one script (sqlx binds
+    /// parameters only in single statements), so every value is written into the text; each is hex
+    /// or an integer, checked here, so nothing can change the statement.
+    async fn claim_key(
+        &self,
+        key: &str,
+        fingerprint: &str,
+        token: ClaimToken,
+        now: i64,
+        lease_until: i64,
+    ) -> Result<(), DbError> {
+        let claim = hex::encode(token.0);
+        let hex = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit());
+        if !(hex(key) && hex(fingerprint) && hex(&claim)) {
+            return Err(DbError::Query(sqlx::Error::Protocol(
+                "idempotency key, fingerprint and claim must be hex".into(),
+            )));
+        }
+        let upsert = format!(
+            "INSERT INTO idempotency_keys \
+             (idem_key, fingerprint, state, claim, lease_until, response, expires_at, created_at) \
+             VALUES ('{key}', '{fingerprint}', 'in_flight', '{claim}', {lease_until}, NULL, {lease_until}, {now}) \
+             ON CONFLICT (idem_key) DO UPDATE SET fingerprint = excluded.fingerprint, state = 'in_flight', \
+             claim = excluded.claim, lease_until = excluded.lease_until, response = NULL, \
+             expires_at = excluded.expires_at, created_at = excluded.created_at \
+             WHERE (idempotency_keys.state = 'in_flight' AND idempotency_keys.lease_until <= {now}) \
+             OR (idempotency_keys.state = 'completed' AND idempotency_keys.expires_at <= {now})"
+        );
+        let script = match self.backend() {
+            Backend::Sqlite => {
+                format!("PRAGMA synchronous = NORMAL; {upsert}; PRAGMA synchronous = FULL")
+            }
+            Backend::Postgres => {
+                format!("BEGIN; SET LOCAL synchronous_commit TO OFF; {upsert}; COMMIT")
+            }
+        };
+        self.write_script(script).await?;
+        Ok(())
+    }
+
+    /// The record of `key`, read off the writer.
+    async fn key_row(&self, key: &str) -> Result<Option<KeyRow>, DbError> {
+        Ok(super::on_pool!(self, |p| {
+            sqlx::query_as(
+                "SELECT fingerprint, state, claim, lease_until, response, expires_at \
+                 FROM idempotency_keys WHERE idem_key = $1",
             )
             .bind(key)
-            .bind(&fingerprint)
-            .bind(&claim)
-            .bind(lease_until)
-            .bind(now)
-            .execute(&mut *c)
-            .await?;
-            Ok(Begin::Claimed(token))
-        })
+            .fetch_optional(p)
+            .await?
+        }))
     }
 
     async fn complete_key(

@@ -212,6 +212,19 @@ impl Db {
         Ok(())
     }
 
+    /// Runs a parameterless `script` on the writer (see [`write::script`]).
+    pub(crate) async fn write_script(&self, script: String) -> Result<(), DbError> {
+        match &self.pool {
+            Pool::Sqlite { write, .. } => {
+                write::script(&self.health, write, script).await?;
+            }
+            Pool::Postgres(p) => {
+                write::script(&self.health, p, script).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Whether the last write failed for a storage reason (and none has committed since).
     pub fn writes_failing(&self) -> bool {
         self.health.is_failing()

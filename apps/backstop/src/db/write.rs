@@ -134,3 +134,32 @@ fn is_constraint_violation(e: &DbError) -> bool {
         _ => false,
     }
 }
+
+/// Runs `script` (several statements, no parameters) in one round trip on a connection of `pool`,
+/// discarding the connection if it fails, and notes the outcome in `health`.
+pub(crate) async fn script<DB>(
+    health: &WriteHealth,
+    pool: &Pool<DB>,
+    script: String,
+) -> Result<DB::QueryResult, DbError>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+{
+    let result = async {
+        let mut conn = pool.acquire().await?;
+        match sqlx::raw_sql(sqlx::AssertSqlSafe(script))
+            .execute(&mut *conn)
+            .await
+        {
+            Ok(done) => Ok(done),
+            Err(e) => {
+                conn.close_on_drop();
+                Err(DbError::from(e))
+            }
+        }
+    }
+    .await;
+    health.note(&result);
+    result
+}
