@@ -5,6 +5,12 @@
 //! the metrics layer (`ok`, `error`) or with a layer that does nothing (`bare-ok`, `bare-error`). The
 //! handler, the request and axum's wrapping are the same in both, so the difference per request is
 //! the metrics layer's.
+//!
+//! Measured (callgrind and DHAT, 20,000 requests of a known series, release build): the hand-written
+//! exposition this layer replaced added 875 instructions to a 200 and 1,205 to an error; on
+//! `prometheus-client` it adds 1,206 and 1,880 (the families' SipHash of the labels and their
+//! read locks; hashing only part of each label did not help). No allocation either way. A routed
+//! request of the reference API costs ~184k instructions, so the layer is under 1% of it.
 
 use std::sync::Arc;
 
