@@ -47,6 +47,15 @@ async fn metrics_count_errors_by_code_and_route_with_latency() {
         .unwrap();
     assert_eq!(r.status(), 401);
 
+    // A method a client invents gets no series of its own.
+    let brew = reqwest::Method::from_bytes(b"BREW").unwrap();
+    let r = plain
+        .request(brew, srv.url("/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 405);
+
     let r = reqwest::get(srv.url("/metrics")).await.unwrap();
     assert_eq!(r.status(), 200);
     assert!(
@@ -75,12 +84,31 @@ async fn metrics_count_errors_by_code_and_route_with_latency() {
     assert_eq!(buckets.len(), 13, "{text}");
     assert!(buckets.windows(2).all(|w| w[0] <= w[1]), "{text}");
 
-    let not_found = "backstop_errors_total{code=\"BUSINESS_NOT_FOUND\",route=\"/v1/platform/businesses/{business_id}/\",status=\"404\"}";
+    // `error_type` is OpenTelemetry's `error.type`: the contract code, next to `code`.
+    let not_found = "backstop_errors_total{code=\"BUSINESS_NOT_FOUND\",route=\"/v1/platform/businesses/{business_id}/\",status=\"404\",error_type=\"BUSINESS_NOT_FOUND\"}";
     assert_eq!(value(&text, not_found), Some(2.0), "{text}");
-    let unmatched = "backstop_errors_total{code=\"NOT_FOUND\",route=\"unmatched\",status=\"404\"}";
+    let unmatched = "backstop_errors_total{code=\"NOT_FOUND\",route=\"unmatched\",status=\"404\",error_type=\"NOT_FOUND\"}";
     assert_eq!(value(&text, unmatched), Some(1.0), "{text}");
-    let unauthenticated = "backstop_errors_total{code=\"AUTHENTICATION_REQUIRED\",route=\"/v1/platform/businesses/\",status=\"401\"}";
+    let unauthenticated = "backstop_errors_total{code=\"AUTHENTICATION_REQUIRED\",route=\"/v1/platform/businesses/\",status=\"401\",error_type=\"AUTHENTICATION_REQUIRED\"}";
     assert_eq!(value(&text, unauthenticated), Some(1.0), "{text}");
+    // Every family is described once, and the exposition is the Prometheus text format.
+    for family in ["backstop_errors_total", "backstop_request_duration_seconds"] {
+        let help = format!("# HELP {family} ");
+        assert_eq!(text.matches(&help).count(), 1, "{text}");
+    }
+    assert!(
+        text.contains("# TYPE backstop_errors_total counter\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("# TYPE backstop_request_duration_seconds histogram\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("{method=\"_OTHER\",route=\"/healthz\""),
+        "{text}"
+    );
+    assert!(!text.contains("BREW"), "{text}");
     // The raw unmatched path never becomes a label.
     assert!(!text.contains("/no/such/path"), "{text}");
     srv.stop().await;

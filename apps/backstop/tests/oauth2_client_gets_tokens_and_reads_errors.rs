@@ -153,6 +153,17 @@ async fn oauth2_client_gets_tokens_and_reads_errors() {
         .await
         .unwrap();
     expect_oauth2_error(&srv, r, 400, "invalid_request", "INVALID_REQUEST").await;
+    // RFC 6749 §3.2: a parameter must not be repeated, even with the same value.
+    let r = raw
+        .post(&url)
+        .header("authorization", basic(&p.id, &p.api_key))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("grant_type=client_credentials&grant_type=client_credentials")
+        .send()
+        .await
+        .unwrap();
+    let body = expect_oauth2_error(&srv, r, 400, "invalid_request", "VALIDATION_ERROR").await;
+    assert!(body.get("access_token").is_none(), "{body}");
     // Credentials are checked before the body is read (docs/CONTRACT.md §6): wrong credentials with
     // a body that is not a form is invalid_client, not invalid_request.
     let r = raw

@@ -5,7 +5,7 @@ use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use backstop::ApiError;
 use backstop_axum::auth::Principal;
-use backstop_axum::extract::{Json, Path, Query};
+use backstop_axum::extract::{Json, Path, Query, Validation};
 use backstop_axum::idempotency::IdempotencyClaim;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -15,7 +15,7 @@ use super::auth::{BUSINESS_SCOPE, PARTNER_SCOPE};
 use super::created::{respond, stored_json};
 use super::openapi::{Country, Currency, email, text_255};
 use super::page::{PageQuery, Paginated};
-use super::validate::Fields;
+use super::validate::{self, trimmed};
 use crate::db::{Business, Completion, Insert, NewBusiness, millis_to_rfc3339};
 
 /// A business as the API shows it.
@@ -67,48 +67,42 @@ impl From<Business> for BusinessView {
 }
 
 /// The create body. (Every field is an `Option` here so that every missing one is reported at
-/// once; the document says which are required.)
-#[derive(Debug, Deserialize, ToSchema)]
+/// once, with the other violations; the document says which are required.)
+#[derive(Debug, Deserialize, ToSchema, garde::Validate)]
 pub struct CreateBusiness {
     /// Your own id for the business: a second create with the same one returns the first.
     #[schema(required = true, schema_with = text_255)]
+    #[garde(required, custom(validate::text::<255>))]
     external_id: Option<String>,
     /// Its legal name.
     #[schema(required = true, schema_with = text_255)]
+    #[garde(required, custom(validate::text::<255>))]
     legal_name: Option<String>,
     /// Its billing email address.
     #[schema(required = true, schema_with = email)]
+    #[garde(required, custom(validate::email))]
     email: Option<String>,
     /// ISO 3166-1 alpha-2 country code.
     #[schema(value_type = Country, required = true)]
+    #[garde(required, custom(validate::country))]
     country: Option<String>,
     /// The currency it bills in.
     #[schema(value_type = Currency, required = true)]
+    #[garde(required, custom(validate::currency))]
     base_currency: Option<String>,
 }
 
 impl CreateBusiness {
-    fn check(&self) -> Result<NewBusiness, ApiError> {
-        let mut f = Fields::default();
-        let external_id = f.required("external_id", &self.external_id, 255);
-        let legal_name = f.required("legal_name", &self.legal_name, 255);
-        let email = f.email("email", &self.email);
-        let country = f.country("country", &self.country);
-        let base_currency = f.currency("base_currency", &self.base_currency);
-        f.finish()?;
-        // Every `None` above added a violation, so `finish` returned it.
-        let (Some(e), Some(l), Some(m), Some(c), Some(b)) =
-            (external_id, legal_name, email, country, base_currency)
-        else {
-            return Err(ApiError::validation());
-        };
-        Ok(NewBusiness {
-            external_id: e.to_owned(),
-            legal_name: l.to_owned(),
-            email: m.to_owned(),
-            country: c.to_owned(),
-            base_currency: b.to_owned(),
-        })
+    /// The business to store, once validated (every field is then present): text without its
+    /// surrounding blanks, codes and the email address as sent.
+    fn into_new(self) -> NewBusiness {
+        NewBusiness {
+            external_id: trimmed(&self.external_id.unwrap_or_default()),
+            legal_name: trimmed(&self.legal_name.unwrap_or_default()),
+            email: self.email.unwrap_or_default(),
+            country: self.country.unwrap_or_default(),
+            base_currency: self.base_currency.unwrap_or_default(),
+        }
     }
 }
 
@@ -118,10 +112,11 @@ pub async fn create(
     State(state): State<AppState>,
     principal: Principal,
     claim: Option<IdempotencyClaim>,
-    Json(body): Json<CreateBusiness>,
+    body: Validation<Json<CreateBusiness>>,
 ) -> Result<Response, backstop_axum::Error> {
     principal.require_scope(PARTNER_SCOPE)?;
-    let new = body.check()?;
+    let Json(body) = body.finish()?;
+    let new = body.into_new();
     let stored = |o: &Insert<Business>| {
         let (status, view) = view_of(o.clone());
         stored_json(status, &view)
@@ -154,10 +149,10 @@ pub async fn list(
     State(state): State<AppState>,
     principal: Principal,
     uri: Uri,
-    Query(query): Query<PageQuery>,
+    query: Validation<Query<PageQuery>>,
 ) -> Result<axum::Json<Paginated<BusinessView>>, backstop_axum::Error> {
     principal.require_scope(PARTNER_SCOPE)?;
-    let req = query.check()?;
+    let req = query.finish()?.request();
     let page = state
         .db
         .businesses(principal.id(), req.limit(), req.offset())

@@ -5,7 +5,7 @@ use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use backstop::ApiError;
 use backstop_axum::auth::Principal;
-use backstop_axum::extract::{Json, Path, Query};
+use backstop_axum::extract::{Json, Path, Query, Validation};
 use backstop_axum::idempotency::IdempotencyClaim;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -15,7 +15,7 @@ use super::auth::require_business;
 use super::created::{respond, stored_json};
 use super::openapi::{email, text_255};
 use super::page::{PageQuery, Paginated};
-use super::validate::Fields;
+use super::validate::{self, trimmed};
 use crate::db::{Completion, Customer, Insert, NewCustomer, millis_to_rfc3339};
 
 /// A customer as the API shows it.
@@ -47,14 +47,27 @@ impl From<Customer> for CustomerView {
 }
 
 /// The create body.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, garde::Validate)]
 pub struct CreateCustomer {
     /// The customer's name.
     #[schema(required = true, schema_with = text_255)]
+    #[garde(required, custom(validate::text::<255>))]
     name: Option<String>,
     /// The customer's email address.
     #[schema(required = true, schema_with = email)]
+    #[garde(required, custom(validate::email))]
     email: Option<String>,
+}
+
+impl CreateCustomer {
+    /// The customer to store, once validated: the name without its surrounding blanks, the email
+    /// address as sent.
+    fn into_new(self) -> NewCustomer {
+        NewCustomer {
+            name: trimmed(&self.name.unwrap_or_default()),
+            email: self.email.unwrap_or_default(),
+        }
+    }
 }
 
 /// `POST`: 201 with the customer.
@@ -63,20 +76,11 @@ pub async fn create(
     principal: Principal,
     Path(business_id): Path<String>,
     claim: Option<IdempotencyClaim>,
-    Json(body): Json<CreateCustomer>,
+    body: Validation<Json<CreateCustomer>>,
 ) -> Result<Response, backstop_axum::Error> {
     require_business(&principal, &business_id)?;
-    let mut f = Fields::default();
-    let name = f.required("name", &body.name, 255);
-    let email = f.email("email", &body.email);
-    f.finish()?;
-    let (Some(name), Some(email)) = (name, email) else {
-        return Err(ApiError::validation().into());
-    };
-    let new = NewCustomer {
-        name: name.to_owned(),
-        email: email.to_owned(),
-    };
+    let Json(body) = body.finish()?;
+    let new = body.into_new();
     let stored = |o: &Insert<Customer>| {
         let (Insert::Created(c) | Insert::Existing(c)) = o;
         stored_json(StatusCode::CREATED, &CustomerView::from(c.clone()))
@@ -103,10 +107,10 @@ pub async fn list(
     principal: Principal,
     Path(business_id): Path<String>,
     uri: Uri,
-    Query(query): Query<PageQuery>,
+    query: Validation<Query<PageQuery>>,
 ) -> Result<axum::Json<Paginated<CustomerView>>, backstop_axum::Error> {
     require_business(&principal, &business_id)?;
-    let req = query.check()?;
+    let req = query.finish()?.request();
     let page = state
         .db
         .customers(&business_id, req.limit(), req.offset())

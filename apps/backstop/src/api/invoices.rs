@@ -5,7 +5,7 @@ use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use backstop::{ApiError, Code};
 use backstop_axum::auth::Principal;
-use backstop_axum::extract::{Json, Path, Query};
+use backstop_axum::extract::{Json, Path, Query, Validation};
 use backstop_axum::idempotency::IdempotencyClaim;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -15,7 +15,7 @@ use super::auth::require_business;
 use super::created::{respond, stored_json};
 use super::openapi::{Currency, date, optional_text_255, text_64, text_500};
 use super::page::{PageQuery, Paginated};
-use super::validate::{Fields, is_blank_char};
+use super::validate::{self, trimmed};
 use crate::db::{Completion, Insert, Invoice, LineItem, NewInvoice, millis_to_rfc3339};
 
 /// The most lines an invoice may have.
@@ -91,40 +91,93 @@ impl From<Invoice> for InvoiceView {
 }
 
 /// The create body.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, garde::Validate)]
 pub struct CreateInvoice {
     /// A customer of this business.
     #[schema(required = true, schema_with = text_64)]
+    #[garde(required, custom(validate::text::<64>))]
     customer_id: Option<String>,
     /// Your own id for the invoice, unique in the business (a second create with it gets 409
     /// `DUPLICATE_EXTERNAL_ID`).
     #[schema(schema_with = optional_text_255)]
+    #[garde(custom(validate::optional_text::<255>))]
     external_id: Option<String>,
     /// The currency.
     #[schema(value_type = Currency, required = true)]
+    #[garde(required, custom(validate::currency))]
     currency: Option<String>,
     /// When it is due (`YYYY-MM-DD`).
     #[schema(required = true, schema_with = date)]
+    #[garde(required, custom(validate::date))]
     due_date: Option<String>,
     /// The lines (1 to 100).
     #[schema(value_type = Vec<CreateLineItem>, required = true, min_items = 1, max_items = 100)]
+    #[garde(required, custom(line_count), dive)]
     line_items: Option<Vec<CreateLineItem>>,
 }
 
 /// One line of the create body.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, garde::Validate)]
 pub struct CreateLineItem {
     /// What was sold.
     #[schema(required = true, schema_with = text_500)]
+    #[garde(required, custom(validate::text::<500>))]
     description: Option<String>,
     /// How many (1 to 1,000,000).
     #[serde(default, deserialize_with = "integer")]
     #[schema(value_type = i64, required = true, minimum = 1, maximum = 1_000_000)]
+    #[garde(required, inner(range(min = 1, max = MAX_QUANTITY)))]
     quantity: Option<i64>,
     /// The price of one, in minor units (0 to 10^10).
     #[serde(default, deserialize_with = "integer")]
     #[schema(value_type = i64, required = true, minimum = 0, maximum = 10_000_000_000_i64)]
+    #[garde(required, inner(range(min = 0, max = MAX_UNIT_AMOUNT)))]
     unit_amount: Option<i64>,
+}
+
+/// 1 to [`MAX_LINE_ITEMS`] lines (seed 000's messages).
+fn line_count(lines: &Option<Vec<CreateLineItem>>, _: &()) -> garde::Result {
+    match lines {
+        Some(l) if l.is_empty() => Err(garde::Error::new("At least one line item is required.")),
+        Some(l) if l.len() > MAX_LINE_ITEMS => Err(garde::Error::new(format!(
+            "At most {MAX_LINE_ITEMS} line items."
+        ))),
+        _ => Ok(()),
+    }
+}
+
+impl CreateInvoice {
+    /// The invoice to store, once validated (every required field is then present), with each
+    /// line's amount and the total. The bounds make an overflow impossible; should one happen all
+    /// the same, it is a violation, not a panic.
+    fn into_new(self) -> Result<NewInvoice, ApiError> {
+        let too_large =
+            || ApiError::validation().with_field("line_items", "The invoice total is too large.");
+        let mut total: i64 = 0;
+        let mut line_items = Vec::new();
+        for line in self.line_items.unwrap_or_default() {
+            let (quantity, unit_amount) = (
+                line.quantity.unwrap_or_default(),
+                line.unit_amount.unwrap_or_default(),
+            );
+            let amount = quantity.checked_mul(unit_amount).ok_or_else(too_large)?;
+            total = total.checked_add(amount).ok_or_else(too_large)?;
+            line_items.push(LineItem {
+                description: trimmed(&line.description.unwrap_or_default()),
+                quantity,
+                unit_amount,
+                amount,
+            });
+        }
+        Ok(NewInvoice {
+            customer_id: trimmed(&self.customer_id.unwrap_or_default()),
+            external_id: self.external_id.as_deref().map(trimmed),
+            currency: self.currency.unwrap_or_default(),
+            due_date: self.due_date.unwrap_or_default(),
+            total,
+            line_items,
+        })
+    }
 }
 
 /// A JSON integer: a number with no fractional part, whether written `3` or `3.0` (JSON and JSON
@@ -165,113 +218,6 @@ fn integer<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Err
     d.deserialize_option(Integer)
 }
 
-fn check_lines(
-    f: &mut Fields,
-    lines: &Option<Vec<CreateLineItem>>,
-) -> Option<(Vec<LineItem>, i64)> {
-    let lines = match lines {
-        None => {
-            f.add("line_items", "This field is required.");
-            return None;
-        }
-        Some(l) if l.is_empty() => {
-            f.add("line_items", "At least one line item is required.");
-            return None;
-        }
-        Some(l) if l.len() > MAX_LINE_ITEMS => {
-            f.add(
-                "line_items",
-                format!("At most {MAX_LINE_ITEMS} line items."),
-            );
-            return None;
-        }
-        Some(l) => l,
-    };
-    let mut out = Vec::with_capacity(lines.len());
-    let mut total: Option<i64> = Some(0);
-    let mut ok = true;
-    for (i, line) in lines.iter().enumerate() {
-        let description = f.required(
-            &format!("line_items[{i}].description"),
-            &line.description,
-            500,
-        );
-        let quantity = match line.quantity {
-            None => {
-                f.add(
-                    format!("line_items[{i}].quantity"),
-                    "This field is required.",
-                );
-                None
-            }
-            Some(q) if q <= 0 => {
-                f.add(
-                    format!("line_items[{i}].quantity"),
-                    "Must be greater than 0.",
-                );
-                None
-            }
-            Some(q) if q > MAX_QUANTITY => {
-                f.add(
-                    format!("line_items[{i}].quantity"),
-                    format!("Must be at most {MAX_QUANTITY}."),
-                );
-                None
-            }
-            Some(q) => Some(q),
-        };
-        let unit_amount = match line.unit_amount {
-            None => {
-                f.add(
-                    format!("line_items[{i}].unit_amount"),
-                    "This field is required.",
-                );
-                None
-            }
-            Some(u) if u < 0 => {
-                f.add(
-                    format!("line_items[{i}].unit_amount"),
-                    "Must be at least 0.",
-                );
-                None
-            }
-            Some(u) if u > MAX_UNIT_AMOUNT => {
-                f.add(
-                    format!("line_items[{i}].unit_amount"),
-                    format!("Must be at most {MAX_UNIT_AMOUNT}."),
-                );
-                None
-            }
-            Some(u) => Some(u),
-        };
-        match (description, quantity, unit_amount) {
-            (Some(d), Some(q), Some(u)) => match q.checked_mul(u) {
-                Some(amount) => {
-                    total = total.and_then(|t| t.checked_add(amount));
-                    out.push(LineItem {
-                        description: d.to_owned(),
-                        quantity: q,
-                        unit_amount: u,
-                        amount,
-                    });
-                }
-                None => {
-                    f.add(
-                        format!("line_items[{i}].unit_amount"),
-                        "The line amount is too large.",
-                    );
-                    ok = false;
-                }
-            },
-            _ => ok = false,
-        }
-    }
-    if ok && total.is_none() {
-        f.add("line_items", "The invoice total is too large.");
-    }
-    if ok { total.map(|t| (out, t)) } else { None }
-}
-
 /// `POST`: 201 with the invoice and its computed total; an `external_id` already used in this
 /// business gives 409 `DUPLICATE_EXTERNAL_ID` with the existing invoice's id in the details.
 pub async fn create(
@@ -279,47 +225,23 @@ pub async fn create(
     principal: Principal,
     Path(business_id): Path<String>,
     claim: Option<IdempotencyClaim>,
-    Json(body): Json<CreateInvoice>,
+    mut body: Validation<Json<CreateInvoice>>,
 ) -> Result<Response, backstop_axum::Error> {
     require_business(&principal, &business_id)?;
-    let mut f = Fields::default();
-    let customer_id = f.required("customer_id", &body.customer_id, 64);
-    let currency = f.currency("currency", &body.currency);
-    let due_date = f.date("due_date", &body.due_date);
-    let external_id = match body.external_id.as_deref() {
-        Some(e) if e.chars().all(is_blank_char) => {
-            f.add("external_id", "May not be blank.");
-            None
-        }
-        Some(e) if e.chars().count() > 255 => {
-            f.add(
-                "external_id",
-                "Ensure this field has no more than 255 characters.",
-            );
-            None
-        }
-        other => other.map(|e| e.trim_matches(is_blank_char)),
-    };
-    let lines = check_lines(&mut f, &body.line_items);
-    if let Some(id) = customer_id
-        && state.db.customer(&business_id, id).await?.is_none()
+    // An unknown customer is a violation of `customer_id`, in the same 422 as the others (the
+    // lookup only for an id that passed its own rule).
+    if body.is_valid("customer_id")
+        && let Some(id) = body.customer_id.as_deref()
+        && state
+            .db
+            .customer(&business_id, &trimmed(id))
+            .await?
+            .is_none()
     {
-        f.add("customer_id", "No customer with this id in this business.");
+        body.add("customer_id", "No customer with this id in this business.");
     }
-    f.finish()?;
-    let (Some(customer_id), Some(currency), Some(due_date), Some((line_items, total))) =
-        (customer_id, currency, due_date, lines)
-    else {
-        return Err(ApiError::validation().into());
-    };
-    let new = NewInvoice {
-        customer_id: customer_id.to_owned(),
-        external_id: external_id.map(str::to_owned),
-        currency: currency.to_owned(),
-        due_date: due_date.to_owned(),
-        total,
-        line_items,
-    };
+    let Json(body) = body.finish()?;
+    let new = body.into_new()?;
     // A duplicate external_id is an error answer: the idempotency layer stores that one itself.
     let stored = |o: &Insert<Invoice>| match o {
         Insert::Created(i) => stored_json(StatusCode::CREATED, &InvoiceView::from(i.clone())),
@@ -353,10 +275,10 @@ pub async fn list(
     principal: Principal,
     Path(business_id): Path<String>,
     uri: Uri,
-    Query(query): Query<PageQuery>,
+    query: Validation<Query<PageQuery>>,
 ) -> Result<axum::Json<Paginated<InvoiceView>>, backstop_axum::Error> {
     require_business(&principal, &business_id)?;
-    let req = query.check()?;
+    let req = query.finish()?.request();
     let page = state
         .db
         .invoices(&business_id, req.limit(), req.offset())

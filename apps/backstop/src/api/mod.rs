@@ -32,7 +32,7 @@ use backstop_axum::{Contract, ErrorSink};
 use tower::ServiceBuilder;
 
 pub use auth::DbCredentialStore;
-pub use metrics::Metrics;
+pub use metrics::{Metrics, MetricsLayer};
 
 use crate::chaos;
 use crate::config::{IdempotencyStoreKind, ServeConfig};

@@ -1,7 +1,6 @@
 //! Pagination: `?page=&page_size=` in, `{count, next, previous, results}` out.
 
 use axum::http::Uri;
-use backstop::{ApiError, Code};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -11,14 +10,16 @@ pub const DEFAULT_PAGE_SIZE: u32 = 20;
 pub const MAX_PAGE_SIZE: u32 = 100;
 
 /// The pagination query.
-#[derive(Debug, Deserialize, Default, IntoParams)]
+#[derive(Debug, Deserialize, Default, IntoParams, garde::Validate)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// The page, from 1.
     #[param(minimum = 1, maximum = 4_294_967_295_i64, format = Int64)]
+    #[garde(inner(range(min = 1)))]
     page: Option<u32>,
     /// Items per page (default 20).
     #[param(minimum = 1, maximum = 100)]
+    #[garde(inner(range(min = 1, max = MAX_PAGE_SIZE)))]
     page_size: Option<u32>,
 }
 
@@ -32,27 +33,15 @@ pub struct PageRequest {
 }
 
 impl PageQuery {
-    /// Checks the ranges; 400 `INVALID_PARAMETER` listing each bad parameter.
-    pub fn check(&self) -> Result<PageRequest, ApiError> {
-        let mut error = ApiError::new(Code::INVALID_PARAMETER);
-        let mut bad = false;
-        let page = self.page.unwrap_or(1);
-        if page == 0 {
-            error = error.with_field("page", "Must be at least 1.");
-            bad = true;
-        }
-        let size = self.page_size.unwrap_or(DEFAULT_PAGE_SIZE);
-        if size == 0 || size > MAX_PAGE_SIZE {
-            error = error.with_field(
-                "page_size",
-                format!("Must be between 1 and {MAX_PAGE_SIZE}."),
-            );
-            bad = true;
-        }
-        if bad {
-            Err(error)
-        } else {
-            Ok(PageRequest { page, size })
+    /// The page asked for, defaults filled in (once validated: `page` at least 1, `page_size` 1
+    /// to [`MAX_PAGE_SIZE`]).
+    pub fn request(&self) -> PageRequest {
+        PageRequest {
+            page: self.page.unwrap_or(1).max(1),
+            size: self
+                .page_size
+                .unwrap_or(DEFAULT_PAGE_SIZE)
+                .clamp(1, MAX_PAGE_SIZE),
         }
     }
 }

@@ -1,7 +1,11 @@
-//! Value rules for request bodies: every offending field is collected, then answered at once as
-//! 422 `VALIDATION_ERROR` (400 in the `flat` profile, as seed 000 does).
+//! The `garde` rules of the API's fields that garde's built-in rules cannot say with seed 000's
+//! messages (validation itself is the library's: `backstop_axum::extract::Validation`), and the
+//! constants the OpenAPI document publishes them with, so that the two cannot drift apart.
+//!
+//! Every rule here takes the field as the body's `Option` and passes `None`: garde's `required`
+//! reports a missing field ("This field is required."). A blank value counts as missing too.
 
-use backstop::{ApiError, FieldViolations};
+use std::sync::LazyLock;
 
 /// The currencies the API accepts.
 pub const CURRENCIES: [&str; 3] = ["GBP", "EUR", "USD"];
@@ -23,7 +27,11 @@ TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW";
 /// (the server's, a validator's, a fuzzer's) agrees with the server on which strings are blank.
 pub const NON_BLANK_PATTERN: &str = r"[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff\u001c-\u001f]";
 
-/// The email addresses [`is_email`] accepts, as a JSON Schema `pattern` (with `maxLength` 254).
+/// The email addresses [`email`] accepts (with at most [`MAX_EMAIL_LEN`] characters): the WHATWG
+/// HTML rule, tightened (a local part of 1 to 64 characters from `A-Za-z0-9!#$%&'*+/=?^_`{|}~.-`
+/// that neither starts nor ends with a dot; a domain of at least two dot-separated labels of
+/// letters, digits and inner hyphens, at most 63 each, the last of at least two letters). The
+/// server matches with this very pattern, which the document publishes.
 pub const EMAIL_PATTERN: &str = r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-](?:[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{0,62}[A-Za-z0-9!#$%&'*+/=?^_`{|}~-])?@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$";
 
 /// The longest email address.
@@ -31,6 +39,13 @@ pub const MAX_EMAIL_LEN: usize = 254;
 
 /// A date `YYYY-MM-DD`, as a JSON Schema `pattern` (with `format: date`).
 pub const DATE_PATTERN: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
+
+/// The message of a missing or blank field (also garde's `required`, through the library's
+/// `Messages`).
+const REQUIRED: &str = "This field is required.";
+
+static EMAIL: LazyLock<regex::Regex> =
+    LazyLock::new(|| regex::Regex::new(EMAIL_PATTERN).expect("EMAIL_PATTERN compiles"));
 
 /// Every officially assigned ISO 3166-1 alpha-2 code.
 pub fn countries() -> impl Iterator<Item = &'static str> {
@@ -42,158 +57,116 @@ pub fn is_blank_char(c: char) -> bool {
     c.is_whitespace() || matches!(c, '\u{1c}'..='\u{1f}' | '\u{feff}')
 }
 
-/// Collects field violations.
-#[derive(Debug, Default)]
-pub struct Fields(FieldViolations);
+/// `v` without its surrounding blanks (how text fields are stored).
+pub fn trimmed(v: &str) -> String {
+    v.trim_matches(is_blank_char).to_owned()
+}
 
-impl Fields {
-    /// Adds a message for `field`.
-    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.0.add(field, message);
-    }
-
-    /// `Ok` when nothing was added, else the validation error listing everything.
-    pub fn finish(self) -> Result<(), ApiError> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(ApiError::from_violations(self.0))
-        }
-    }
-
-    /// The value as sent, when present and not blank; otherwise "This field is required.".
-    fn present<'a>(&mut self, field: &str, value: &'a Option<String>) -> Option<&'a str> {
-        match value.as_deref() {
-            Some(v) if !v.chars().all(is_blank_char) => Some(v),
-            _ => {
-                self.add(field, "This field is required.");
-                None
-            }
-        }
-    }
-
-    /// A required, non-blank string of at most `max` characters as sent, returned without its
-    /// surrounding blanks.
-    pub fn required<'a>(
-        &mut self,
-        field: &str,
-        value: &'a Option<String>,
-        max: usize,
-    ) -> Option<&'a str> {
-        let v = self.present(field, value)?;
-        if v.chars().count() > max {
-            self.add(
-                field,
-                format!("Ensure this field has no more than {max} characters."),
-            );
-            return None;
-        }
-        Some(v.trim_matches(is_blank_char))
-    }
-
-    /// A required email address ([`is_email`], exactly as sent).
-    pub fn email<'a>(&mut self, field: &str, value: &'a Option<String>) -> Option<&'a str> {
-        let v = self.present(field, value)?;
-        if is_email(v) {
-            Some(v)
-        } else {
-            self.add(field, "Enter a valid email address.");
-            None
-        }
-    }
-
-    /// A required currency code (GBP, EUR or USD), exactly as sent.
-    pub fn currency<'a>(&mut self, field: &str, value: &'a Option<String>) -> Option<&'a str> {
-        let v = self.present(field, value)?;
-        if CURRENCIES.contains(&v) {
-            Some(v)
-        } else {
-            self.add(
-                field,
-                "Invalid currency code. Must be one of: GBP, EUR, USD",
-            );
-            None
-        }
-    }
-
-    /// A required ISO 3166-1 alpha-2 country code (upper case), exactly as sent.
-    pub fn country<'a>(&mut self, field: &str, value: &'a Option<String>) -> Option<&'a str> {
-        let v = self.present(field, value)?;
-        if v.len() == 2 && countries().any(|c| c == v) {
-            Some(v)
-        } else {
-            self.add(
-                field,
-                "Enter an ISO 3166-1 alpha-2 country code, such as GB.",
-            );
-            None
-        }
-    }
-
-    /// A required date `YYYY-MM-DD` ([`DATE_PATTERN`], a real calendar date), exactly as sent.
-    pub fn date<'a>(&mut self, field: &str, value: &'a Option<String>) -> Option<&'a str> {
-        let v = self.present(field, value)?;
-        let format = time::macros::format_description!("[year]-[month]-[day]");
-        let shaped = v.len() == 10
-            && v.bytes().enumerate().all(|(i, b)| match i {
-                4 | 7 => b == b'-',
-                _ => b.is_ascii_digit(),
-            });
-        if shaped && time::Date::parse(v, &format).is_ok() {
-            Some(v)
-        } else {
-            self.add(field, "Enter a valid date in the format YYYY-MM-DD.");
-            None
-        }
+/// The value when present and not blank; `Ok(None)` when absent (garde's `required` says so);
+/// "This field is required." when blank.
+fn present(value: &Option<String>) -> Result<Option<&str>, garde::Error> {
+    match value.as_deref() {
+        None => Ok(None),
+        Some(v) if v.chars().all(is_blank_char) => Err(garde::Error::new(REQUIRED)),
+        Some(v) => Ok(Some(v)),
     }
 }
 
-/// A pragmatic email check, the rule of [`EMAIL_PATTERN`] (the WHATWG HTML rule, tightened): at
-/// most 254 characters; a local part of 1 to 64 characters from `A-Za-z0-9!#$%&'*+/=?^_`{|}~.-`
-/// that neither starts nor ends with a dot; one `@`; a domain of at least two dot-separated labels
-/// of letters, digits and inner hyphens (at most 63 each), the last of at least two letters.
-pub fn is_email(v: &str) -> bool {
-    const LOCAL_SPECIALS: &str = "!#$%&'*+/=?^_`{|}~-";
-    if v.chars().count() > MAX_EMAIL_LEN {
-        return false;
+fn fails(ok: bool, message: &'static str) -> garde::Result {
+    if ok {
+        Ok(())
+    } else {
+        Err(garde::Error::new(message))
     }
-    let Some((local, domain)) = v.split_once('@') else {
-        return false;
+}
+
+/// Text of at most `MAX` characters as sent (blanks included), not blank.
+pub fn text<const MAX: usize>(value: &Option<String>, _: &()) -> garde::Result {
+    match present(value)? {
+        Some(v) if v.chars().count() > MAX => Err(garde::Error::new(format!(
+            "Ensure this field has no more than {MAX} characters."
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Optional text: absent or `null` is fine, blank is not ("May not be blank."), at most `MAX`
+/// characters.
+pub fn optional_text<const MAX: usize>(value: &Option<String>, ctx: &()) -> garde::Result {
+    match value.as_deref() {
+        Some(v) if v.chars().all(is_blank_char) => Err(garde::Error::new("May not be blank.")),
+        _ => text::<MAX>(value, ctx),
+    }
+}
+
+/// An email address matching [`EMAIL_PATTERN`], at most [`MAX_EMAIL_LEN`] characters.
+pub fn email(value: &Option<String>, _: &()) -> garde::Result {
+    match present(value)? {
+        Some(v) => fails(
+            v.chars().count() <= MAX_EMAIL_LEN && EMAIL.is_match(v),
+            "Enter a valid email address.",
+        ),
+        None => Ok(()),
+    }
+}
+
+/// One of [`CURRENCIES`], exactly as sent.
+pub fn currency(value: &Option<String>, _: &()) -> garde::Result {
+    match present(value)? {
+        Some(v) => fails(
+            CURRENCIES.contains(&v),
+            "Invalid currency code. Must be one of: GBP, EUR, USD",
+        ),
+        None => Ok(()),
+    }
+}
+
+/// An officially assigned ISO 3166-1 alpha-2 code, upper case, exactly as sent.
+pub fn country(value: &Option<String>, _: &()) -> garde::Result {
+    match present(value)? {
+        Some(v) => fails(
+            v.len() == 2 && countries().any(|c| c == v),
+            "Enter an ISO 3166-1 alpha-2 country code, such as GB.",
+        ),
+        None => Ok(()),
+    }
+}
+
+/// A real calendar date `YYYY-MM-DD` ([`DATE_PATTERN`]), exactly as sent.
+pub fn date(value: &Option<String>, _: &()) -> garde::Result {
+    let Some(v) = present(value)? else {
+        return Ok(());
     };
-    let local_char = |c: char| c.is_ascii_alphanumeric() || LOCAL_SPECIALS.contains(c);
-    if local.is_empty()
-        || local.len() > 64
-        || !local.chars().all(|c| local_char(c) || c == '.')
-        || local.starts_with('.')
-        || local.ends_with('.')
-    {
-        return false;
-    }
-    let labels: Vec<&str> = domain.split('.').collect();
-    labels.len() >= 2
-        && labels.iter().all(|l| {
-            !l.is_empty()
-                && l.len() <= 63
-                && !l.starts_with('-')
-                && !l.ends_with('-')
-                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        })
-        && labels
-            .last()
-            .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()))
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let shaped = v.len() == 10
+        && v.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    fails(
+        shaped && time::Date::parse(v, &format).is_ok(),
+        "Enter a valid date in the format YYYY-MM-DD.",
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn message(r: garde::Result) -> Option<String> {
+        r.err().map(|e| e.message().to_owned())
+    }
+
+    fn some(v: &str) -> Option<String> {
+        Some(v.to_owned())
+    }
+
     #[test]
-    fn emails() {
-        assert!(is_email("ana@example.com"));
-        assert!(is_email("a.b+c@mail.example.co.uk"));
-        assert!(is_email("a..b@x.com"), "as the WHATWG rule");
+    fn emails_follow_the_published_pattern() {
+        for good in ["ana@example.com", "a.b+c@mail.example.co.uk", "a..b@x.com"] {
+            assert_eq!(message(email(&some(good), &())), None, "{good}");
+        }
         for bad in [
-            "",
             "ana",
             "ana@",
             "@x.com",
@@ -206,41 +179,50 @@ mod tests {
             "ana.@x.com",
             " ana@x.com",
             "ana@x.com\n",
+            "ana@x.c0m",
         ] {
-            assert!(!is_email(bad), "{bad}");
+            assert_eq!(
+                message(email(&some(bad), &())).as_deref(),
+                Some("Enter a valid email address."),
+                "{bad}"
+            );
         }
+        let long = format!("{}@{}.com", "a".repeat(64), "b".repeat(186));
+        assert_eq!(long.len(), 255);
+        assert!(email(&some(&long), &()).is_err());
     }
 
     #[test]
-    fn every_field_is_reported_at_once() {
-        let mut f = Fields::default();
-        f.email("email", &Some("nope".into()));
-        f.currency("currency", &Some("JPY".into()));
-        f.country("country", &Some("XX".into()));
-        f.date("due_date", &Some("2026-02-30".into()));
-        f.required("name", &None, 10);
-        let e = f.finish().unwrap_err();
-        assert_eq!(e.details().unwrap().fields().unwrap().len(), 5);
-    }
-
-    #[test]
-    fn blank_values_are_missing_and_codes_are_taken_as_sent() {
-        let mut f = Fields::default();
-        assert_eq!(f.required("a", &Some("\u{1c}\u{feff} \t".into()), 10), None);
-        assert_eq!(f.required("b", &Some("  x  ".into()), 5), Some("x"));
+    fn blank_is_missing_absent_is_left_to_required() {
+        for rule in [text::<10>, email, currency, country, date] {
+            assert_eq!(
+                message(rule(&some("\u{1c}\u{feff} \t"), &())).as_deref(),
+                Some(REQUIRED)
+            );
+            assert_eq!(message(rule(&None, &())), None);
+        }
         assert_eq!(
-            f.required("c", &Some("  x  ".into()), 4),
-            None,
-            "length as sent"
+            message(optional_text::<10>(&some("  "), &())).as_deref(),
+            Some("May not be blank.")
         );
-        assert_eq!(f.currency("d", &Some(" GBP".into())), None);
-        assert_eq!(f.country("e", &Some("gb".into())), None);
-        assert_eq!(f.date("f", &Some("+026-01-01".into())), None);
-        assert_eq!(f.date("g", &Some("2024-02-29".into())), Some("2024-02-29"));
-        let e = f.finish().unwrap_err();
-        let fields = e.details().unwrap().fields().unwrap();
-        assert_eq!(fields.get("a").unwrap(), ["This field is required."]);
-        assert!(fields.get("b").is_none());
-        assert_eq!(fields.len(), 5);
+        assert_eq!(message(optional_text::<10>(&None, &())), None);
+    }
+
+    #[test]
+    fn lengths_count_characters_as_sent_and_codes_are_taken_as_sent() {
+        assert_eq!(message(text::<5>(&some("  x  "), &())), None);
+        assert_eq!(
+            message(text::<4>(&some("  x  "), &())).as_deref(),
+            Some("Ensure this field has no more than 4 characters.")
+        );
+        assert_eq!(message(text::<3>(&some("ééé"), &())), None);
+        assert_eq!(trimmed("\u{feff} x \t"), "x");
+        assert!(currency(&some(" GBP"), &()).is_err());
+        assert!(currency(&some("GBP"), &()).is_ok());
+        assert!(country(&some("gb"), &()).is_err());
+        assert!(country(&some("GB"), &()).is_ok());
+        assert!(date(&some("+026-01-01"), &()).is_err());
+        assert!(date(&some("2026-02-30"), &()).is_err());
+        assert!(date(&some("2024-02-29"), &()).is_ok());
     }
 }

@@ -1,4 +1,4 @@
-//! [`Form<T>`]: axum's `Form` with the contract's rejections.
+//! [`Form<T>`]: axum's `Form` with the contract's rejections, read by `serde_html_form`.
 
 use axum::extract::{FromRequest, Request};
 use axum::http::Method;
@@ -13,6 +13,9 @@ use crate::Error;
 /// An `application/x-www-form-urlencoded` body (the query string for `GET` and `HEAD`), rejecting with
 /// 415 `UNSUPPORTED_MEDIA_TYPE` for another content type, 413 beyond the body limit, and 422
 /// `VALIDATION_ERROR` listing every missing or invalid field.
+///
+/// Parsed by `serde_html_form`, as [`Query`](super::Query) is: a repeated key fills a sequence, and a
+/// repeated key for a field that takes one value is a violation of that field.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Form<T>(pub T);
 
@@ -44,7 +47,7 @@ where
 }
 
 fn decode_form<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    match serde_urlencoded::from_bytes::<T>(bytes) {
+    match serde_html_form::from_bytes::<T>(bytes) {
         Ok(v) => Ok(v),
         Err(_) => {
             let value = pairs_to_value(bytes);

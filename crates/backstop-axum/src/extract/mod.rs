@@ -7,13 +7,17 @@
 //! | [`Query<T>`] | - | - | 400 `MISSING_PARAMETER` (only missing ones) or `INVALID_PARAMETER`, every field |
 //! | [`Path<T>`] | - | - | 400 `INVALID_PARAMETER`, every field |
 //!
-//! A body over the limit is 413 `PAYLOAD_TOO_LARGE`. Wrap any of them in [`Valid`] to also run the
-//! type's `garde` rules. Rejections are [`Error`](crate::Error)s: the [`Contract`](crate::Contract)
-//! layer encodes them in the configured profile with the request id.
+//! A body over the limit is 413 `PAYLOAD_TOO_LARGE`. Query strings and forms are read by
+//! `serde_html_form`: a repeated key fills a list (`tag=a&tag=b` into `Vec<String>`), and a repeated
+//! key for a field that takes one value is named in the error. Wrap any of them in [`Valid`] to also
+//! run the type's `garde` rules, or in [`Validation`] when the handler adds violations of its own
+//! (a database lookup) to the same error. Rejections are [`Error`](crate::Error)s: the
+//! [`Contract`](crate::Contract) layer encodes them in the configured profile with the request id.
 
 mod body;
 mod form;
 mod json;
+mod messages;
 mod path;
 mod query;
 mod shape;
@@ -21,6 +25,7 @@ mod valid;
 
 pub use form::Form;
 pub use json::Json;
+pub use messages::Messages;
 pub use path::Path;
 pub use query::Query;
-pub use valid::Valid;
+pub use valid::{Extracted, Valid, Validation};

@@ -1,4 +1,4 @@
-//! [`Query<T>`]: axum's `Query` with the contract's rejections.
+//! [`Query<T>`]: axum's `Query` with the contract's rejections, read by `serde_html_form`.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -6,12 +6,17 @@ use backstop::{ApiError, Code, FieldViolations};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+use super::messages::REQUIRED;
 use super::shape::{self, Kind, Mode};
 use crate::Error;
 
 /// The query string, rejecting with 400 `MISSING_PARAMETER` when required parameters are absent and
 /// nothing else is wrong, and 400 `INVALID_PARAMETER` otherwise; either way the details list every
 /// offending parameter (`{"page": ["Expected a non-negative integer, got a string."]}`).
+///
+/// Parsed by `serde_html_form` (as axum-extra's `Query`): a repeated key fills a sequence
+/// (`?tag=a&tag=b` into `tag: Vec<String>`; a key given once is a one-item list), and a repeated key
+/// for a field that takes one value is an `INVALID_PARAMETER` naming that field.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Query<T>(pub T);
 
@@ -31,7 +36,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or_default();
-        match serde_urlencoded::from_str::<T>(query) {
+        match serde_html_form::from_str::<T>(query) {
             Ok(v) => Ok(Query(v)),
             Err(_) => {
                 let value = pairs_to_value(query.as_bytes());
@@ -41,7 +46,8 @@ where
     }
 }
 
-/// `a=1&b=2&b=3` as `{"a": "1", "b": ["2", "3"]}`.
+/// `a=1&b=2&b=3` as `{"a": "1", "b": ["2", "3"]}` (keys grouped as `serde_html_form` groups them),
+/// for the walk that lists every violation.
 pub(crate) fn pairs_to_value(bytes: &[u8]) -> Value {
     let mut map = Map::new();
     for (k, v) in form_urlencoded::parse(bytes) {
@@ -58,6 +64,20 @@ pub(crate) fn pairs_to_value(bytes: &[u8]) -> Value {
         }
     }
     Value::Object(map)
+}
+
+/// The `garde` violations of parameters: `MISSING_PARAMETER` when every one is a missing parameter
+/// (`#[garde(required)]`), `INVALID_PARAMETER` otherwise.
+pub(crate) fn parameter_rejection(violations: FieldViolations) -> ApiError {
+    let only_missing = violations
+        .iter()
+        .all(|(_, messages)| messages.iter().all(|m| m == REQUIRED));
+    let code = if only_missing {
+        Code::MISSING_PARAMETER
+    } else {
+        Code::INVALID_PARAMETER
+    };
+    ApiError::new(code).with_details(backstop::Details::Fields(violations))
 }
 
 /// `MISSING_PARAMETER` when every violation is a missing parameter, `INVALID_PARAMETER` otherwise.

@@ -1,4 +1,4 @@
-//! Schemas of values the API checks by hand (currencies, countries) and of the headers it sends
+//! Schemas of values the API checks with its own garde rules (currencies, countries) and of the headers it sends
 //! and reads, each built from the constant the server checks with, so the document and the checks
 //! cannot drift apart.
 
@@ -141,29 +141,29 @@ fn text(max: usize) -> ObjectBuilder {
         .pattern(Some(NON_BLANK_PATTERN))
 }
 
-/// Text of 1 to 64 characters, not blank (`Fields::required`).
+/// Text of 1 to 64 characters, not blank (the rule `validate::text::<64>`).
 pub fn text_64() -> Object {
     text(64).build()
 }
 
-/// Text of 1 to 255 characters, not blank (`Fields::required`).
+/// Text of 1 to 255 characters, not blank (the rule `validate::text::<255>`).
 pub fn text_255() -> Object {
     text(255).build()
 }
 
-/// Text of 1 to 500 characters, not blank (`Fields::required`).
+/// Text of 1 to 500 characters, not blank (the rule `validate::text::<500>`).
 pub fn text_500() -> Object {
     text(500).build()
 }
 
-/// Optional text of 1 to 255 characters, not blank, or `null`.
+/// Optional text of 1 to 255 characters, not blank, or `null` (`validate::optional_text::<255>`).
 pub fn optional_text_255() -> Object {
     text(255)
         .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
         .build()
 }
 
-/// An email address (`is_email`).
+/// An email address (the rule `validate::email`, which matches with this very pattern).
 pub fn email() -> Object {
     ObjectBuilder::new()
         .schema_type(Type::String)
@@ -173,7 +173,7 @@ pub fn email() -> Object {
         .build()
 }
 
-/// A calendar date `YYYY-MM-DD` (`Fields::date`).
+/// A calendar date `YYYY-MM-DD` (the rule `validate::date`).
 pub fn date() -> Object {
     ObjectBuilder::new()
         .schema_type(Type::String)

@@ -25,6 +25,7 @@ use serde_json::Value;
 
 mod placeholder;
 
+use super::messages::REQUIRED;
 use placeholder::Placeholder;
 
 /// The most passes over one document (each pass uncovers at least one new violation).
@@ -73,8 +74,7 @@ pub(crate) fn collect<T: DeserializeOwned>(
                 let full = join(&path, field);
                 let fresh = s.synth.entry(path).or_default().insert(field);
                 if fresh {
-                    s.fixed
-                        .push((full, Kind::Missing, "This field is required.".into()));
+                    s.fixed.push((full, Kind::Missing, REQUIRED.into()));
                 }
                 fresh
             }
@@ -287,12 +287,20 @@ impl<'a, 'v> Recorder<'a, 'v> {
     }
 
     fn mismatch(&self, expected: &str) {
-        let got = self.value.map(kind_of).unwrap_or("nothing");
-        self.state.borrow_mut().pass.push((
-            self.path.clone(),
-            Kind::Invalid,
-            format!("Expected {expected}, got {got}."),
-        ));
+        let message = match (self.mode, self.value) {
+            // A key repeated in a query string or form, for a field that takes one value.
+            (Mode::Text, Some(Value::Array(items))) => {
+                format!("Expected a single value, got {}.", items.len())
+            }
+            (_, value) => {
+                let got = value.map(kind_of).unwrap_or("nothing");
+                format!("Expected {expected}, got {got}.")
+            }
+        };
+        self.state
+            .borrow_mut()
+            .pass
+            .push((self.path.clone(), Kind::Invalid, message));
     }
 
     fn poisoned(&self) -> bool {
