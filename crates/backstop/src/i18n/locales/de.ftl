@@ -69,10 +69,24 @@ field-max-length = Dieses Feld darf höchstens { $max } Zeichen enthalten.
 field-email = Geben Sie eine gültige E-Mail-Adresse ein.
 field-date = Geben Sie ein gültiges Datum im Format JJJJ-MM-TT ein.
 field-blank = Darf nicht leer sein.
-field-greater-than = Muss größer als { $min } sein.
 field-at-least = Muss mindestens { $min } sein.
 field-at-most = Darf höchstens { $max } sein.
 
+field-length-min = Muss eine Länge von mindestens { $min } haben.
+field-length-max = Darf eine Länge von höchstens { $max } haben.
+field-card = Geben Sie eine gültige Kartennummer ein.
+field-pattern = Hat nicht das erwartete Format.
+field-contains = Muss „{ $pattern }“ enthalten.
+field-url = Geben Sie eine gültige URL ein.
+field-prefix = Muss mit „{ $pattern }“ beginnen.
+field-suffix = Muss mit „{ $pattern }“ enden.
+field-phone = Geben Sie eine gültige Telefonnummer ein.
+field-ip = Geben Sie eine gültige { $kind }-Adresse ein.
+field-matches = Muss mit { $field } übereinstimmen.
+field-ascii = Darf nur ASCII-Zeichen enthalten.
+field-alphanumeric = Darf nur Buchstaben und Ziffern enthalten.
+
+value-a-single-value = ein einzelner Wert
 value-a-string = eine Zeichenkette
 value-an-integer = eine Ganzzahl
 value-a-non-negative-integer = eine nicht negative Ganzzahl

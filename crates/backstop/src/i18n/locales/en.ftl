@@ -73,11 +73,25 @@ field-max-length = Ensure this field has no more than { $max } characters.
 field-email = Enter a valid email address.
 field-date = Enter a valid date in the format YYYY-MM-DD.
 field-blank = May not be blank.
-field-greater-than = Must be greater than { $min }.
 field-at-least = Must be at least { $min }.
 field-at-most = Must be at most { $max }.
 
 ## Words that messages take as arguments ("Expected a string, got an integer.").
+field-length-min = Must have a length of at least { $min }.
+field-length-max = Must have a length of at most { $max }.
+field-card = Enter a valid card number.
+field-pattern = Does not have the expected format.
+field-contains = Must contain "{ $pattern }".
+field-url = Enter a valid URL.
+field-prefix = Must start with "{ $pattern }".
+field-suffix = Must end with "{ $pattern }".
+field-phone = Enter a valid phone number.
+field-ip = Enter a valid { $kind } address.
+field-matches = Must match { $field }.
+field-ascii = Must contain only ASCII characters.
+field-alphanumeric = Must contain only letters and digits.
+
+value-a-single-value = a single value
 value-a-string = a string
 value-an-integer = an integer
 value-a-non-negative-integer = a non-negative integer

@@ -69,10 +69,24 @@ field-max-length = Asegúrese de que este campo no tenga más de { $max } caract
 field-email = Introduzca una dirección de correo electrónico válida.
 field-date = Introduzca una fecha válida con el formato AAAA-MM-DD.
 field-blank = No puede estar en blanco.
-field-greater-than = Debe ser mayor que { $min }.
 field-at-least = Debe ser como mínimo { $min }.
 field-at-most = Debe ser como máximo { $max }.
 
+field-length-min = Debe tener una longitud de al menos { $min }.
+field-length-max = Debe tener una longitud de como máximo { $max }.
+field-card = Introduzca un número de tarjeta válido.
+field-pattern = No tiene el formato esperado.
+field-contains = Debe contener "{ $pattern }".
+field-url = Introduzca una URL válida.
+field-prefix = Debe empezar por "{ $pattern }".
+field-suffix = Debe terminar en "{ $pattern }".
+field-phone = Introduzca un número de teléfono válido.
+field-ip = Introduzca una dirección { $kind } válida.
+field-matches = Debe coincidir con { $field }.
+field-ascii = Solo puede contener caracteres ASCII.
+field-alphanumeric = Solo puede contener letras y dígitos.
+
+value-a-single-value = un único valor
 value-a-string = una cadena
 value-an-integer = un entero
 value-a-non-negative-integer = un entero no negativo

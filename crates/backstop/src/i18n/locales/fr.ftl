@@ -69,10 +69,24 @@ field-max-length = Assurez-vous que ce champ ne comporte pas plus de { $max } ca
 field-email = Saisissez une adresse e-mail valide.
 field-date = Saisissez une date valide au format AAAA-MM-JJ.
 field-blank = Ne peut pas être vide.
-field-greater-than = Doit être supérieur à { $min }.
 field-at-least = Doit être au moins { $min }.
 field-at-most = Doit être au plus { $max }.
 
+field-length-min = Doit avoir une longueur d'au moins { $min }.
+field-length-max = Doit avoir une longueur d'au plus { $max }.
+field-card = Saisissez un numéro de carte valide.
+field-pattern = N'a pas le format attendu.
+field-contains = Doit contenir « { $pattern } ».
+field-url = Saisissez une URL valide.
+field-prefix = Doit commencer par « { $pattern } ».
+field-suffix = Doit se terminer par « { $pattern } ».
+field-phone = Saisissez un numéro de téléphone valide.
+field-ip = Saisissez une adresse { $kind } valide.
+field-matches = Doit correspondre à { $field }.
+field-ascii = Ne doit contenir que des caractères ASCII.
+field-alphanumeric = Ne doit contenir que des lettres et des chiffres.
+
+value-a-single-value = une seule valeur
 value-a-string = une chaîne
 value-an-integer = un entier
 value-a-non-negative-integer = un entier positif ou nul
