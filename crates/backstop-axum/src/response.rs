@@ -74,11 +74,7 @@ impl IntoResponse for ErrorExtension {
         let request_id = error
             .request_id()
             .and_then(|id| HeaderValue::from_str(id).ok());
-        let headers = response.headers_mut();
-        set_error_headers(headers, error, Profile::Backstop, request_id);
-        // The challenge is the contract's to choose (a token endpoint asks for Basic, the API for
-        // Bearer); a handler's own `WWW-Authenticate`, set after this, still wins there.
-        headers.remove(header::WWW_AUTHENTICATE);
+        set_error_headers(response.headers_mut(), error, Profile::Backstop, request_id);
         response.extensions_mut().insert(self);
         response
     }
@@ -236,6 +232,17 @@ fn encode_with(encode: impl FnOnce(&mut Vec<u8>)) -> Bytes {
             Bytes::from(body)
         }
     })
+}
+
+/// Removes the `WWW-Authenticate` that [`Error::into_response`] put on a 401 by default, so the
+/// contract can choose the challenge (Basic on a token endpoint); a challenge a handler or layer set
+/// itself (any other value) stays and wins.
+pub(crate) fn drop_default_challenge(headers: &mut HeaderMap, error: &ApiError) {
+    if let Some(default) = www_authenticate(Profile::Backstop.status_for(error), error.code())
+        && headers.get(header::WWW_AUTHENTICATE) == Some(&default)
+    {
+        headers.remove(header::WWW_AUTHENTICATE);
+    }
 }
 
 /// The `WWW-Authenticate` challenge a 401 calls for (RFC 6750 §3).

@@ -16,7 +16,8 @@ use super::log::{Logged, log_error};
 use super::service::X_REQUEST_ID;
 use crate::context::{PrincipalId, RequestId};
 use crate::response::{
-    ErrorExtension, encode_body, encode_body_with, set_error_headers, set_headers_for,
+    ErrorExtension, drop_default_challenge, encode_body, encode_body_with, set_error_headers,
+    set_headers_for,
 };
 
 /// What the way out needs to know about the request.
@@ -176,7 +177,10 @@ impl Finish {
                 // The old body (an unread `Error` body holds the error too) goes first, so the
                 // error is ours alone and keeps its source for the log.
                 drop(old_body);
-                Arc::try_unwrap(shared).unwrap_or_else(|shared| shared.clone_without_source())
+                let error =
+                    Arc::try_unwrap(shared).unwrap_or_else(|shared| shared.clone_without_source());
+                drop_default_challenge(&mut parts.headers, &error);
+                error
             }
             // The safety net: an error response in another shape. A JSON error body in a known
             // shape keeps its code, message and details (see `foreign.rs`); anything else (axum's
