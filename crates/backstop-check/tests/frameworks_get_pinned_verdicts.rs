@@ -83,6 +83,7 @@ fn outcomes(r: &Report) -> String {
             Outcome::Pass => 'P',
             Outcome::Fail => 'F',
             Outcome::Skip => 'S',
+            Outcome::Advise => 'A',
         })
         .collect()
 }
@@ -161,7 +162,7 @@ async fn fastapi() {
     check(
         "fastapi",
         (
-            "FFFFFSSSSSSSSFFP",
+            "FFFAFFSSSSSSSSFFP",
             &[
                 "envelope.none.unrecognised",
                 "rate-limit.absent",
@@ -169,7 +170,7 @@ async fn fastapi() {
             ],
         ),
         (
-            "FFFFFSSFFFFFFFFF",
+            "FFFAFFSSFFFFFFFFF",
             &[
                 "body.echo",
                 "body.oversize",
@@ -194,7 +195,7 @@ async fn fastapi_problem() {
     check(
         "fastapi_problem",
         (
-            "FFFFFSSSSSSSSFFP",
+            "FFFAFFSSSSSSSSFFP",
             &[
                 "envelope.problem.code.missing",
                 "envelope.problem.detail.missing",
@@ -204,7 +205,7 @@ async fn fastapi_problem() {
             ],
         ),
         (
-            "FFFFFSSFFFFFFFFF",
+            "FFFAFFSSFFFFFFFFF",
             &[
                 "body.echo",
                 "body.oversize",
@@ -231,7 +232,7 @@ async fn django_rest_framework() {
     check(
         "drf",
         (
-            "FFFFFSSSSSSSSFFF",
+            "FFFAFFSSSSSSSSFFF",
             &[
                 "envelope.none.not-json",
                 "envelope.none.unrecognised",
@@ -242,7 +243,7 @@ async fn django_rest_framework() {
             ],
         ),
         (
-            "FFFFFSSFFFFFFFFF",
+            "FFFAFFSSFFFFFFFFF",
             &[
                 "envelope.none.not-json",
                 "envelope.none.unrecognised",
@@ -272,7 +273,7 @@ async fn express() {
     check(
         "express",
         (
-            "FFFFFSSSSSSSSFFP",
+            "FFFAFFSSSSSSSSFFP",
             &[
                 "envelope.flat.error_code.missing",
                 "envelope.flat.timestamp.missing",
@@ -283,7 +284,7 @@ async fn express() {
             ],
         ),
         (
-            "FFFFFSSFFFFFFFFF",
+            "FFFAFFSSFFFFFFFFF",
             &[
                 "envelope.flat.error_code.missing",
                 "envelope.flat.timestamp.missing",
@@ -311,7 +312,7 @@ async fn fastify() {
     check(
         "fastify",
         (
-            "FFFFSSSSSSSSSFFP",
+            "FFFAFSSSSSSSSSFFP",
             &[
                 "envelope.flat.error_code.missing",
                 "envelope.flat.timestamp.missing",
@@ -321,7 +322,7 @@ async fn fastify() {
             ],
         ),
         (
-            "FFFFSSSFFFFFFFFP",
+            "FFFAFSSSFFFFFFFFP",
             &[
                 "envelope.flat.error_code.missing",
                 "envelope.flat.timestamp.missing",

@@ -100,7 +100,8 @@ async fn violations_exit_1_with_json_and_junit_reports() {
     let counts = &report["counts"];
     let total = counts["pass"].as_u64().unwrap()
         + counts["fail"].as_u64().unwrap()
-        + counts["skip"].as_u64().unwrap();
+        + counts["skip"].as_u64().unwrap()
+        + counts["advise"].as_u64().unwrap();
     assert_eq!(total as usize, backstop_check::probe::ALL.len());
     assert!(counts["fail"].as_u64().unwrap() > 0);
     let finding = report["findings"]

@@ -43,6 +43,9 @@ probes! {
     UNKNOWN_ROUTE = "unknown_route", "3.1", false,
         "GET /backstop-check-<random>, without credentials",
         "404 NOT_FOUND";
+    LANGUAGES = "languages", "13", false,
+        "GET /backstop-check-<random> with Accept-Language: fr, de;q=0.5, then with a malformed Accept-Language",
+        "the error in French or German with Content-Language and Vary: Accept-Language (advice when not: a recommendation); the malformed header answered as if absent, never with an error of its own";
     UNKNOWN_RESOURCE = "unknown_resource", "3.1", false,
         "GET of a route with parameters, each a random id no resource has",
         "404 NOT_FOUND, RESOURCE_NOT_FOUND or <RESOURCE>_NOT_FOUND (400/422 for a malformed id)";

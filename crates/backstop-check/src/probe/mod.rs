@@ -6,6 +6,7 @@ mod auth;
 mod bodies;
 pub mod catalog;
 mod idempotency;
+mod languages;
 mod rate_limit;
 mod request_id;
 mod routing;
@@ -50,6 +51,7 @@ pub(crate) struct Verdict {
     evidence: Option<Evidence>,
     passed: String,
     skipped: Option<String>,
+    advice: Option<String>,
 }
 
 impl Verdict {
@@ -60,7 +62,14 @@ impl Verdict {
             evidence: None,
             passed: passed.into(),
             skipped: None,
+            advice: None,
         }
+    }
+
+    /// Notes something the contract recommends (SHOULD, MAY) that the API does not do: advice, not a
+    /// failure.
+    pub(crate) fn advise(&mut self, advice: impl Into<String>) {
+        self.advice = Some(advice.into());
     }
 
     /// A skip, with the reason.
@@ -124,6 +133,7 @@ impl Prober {
             "request_id_echoed" => self.request_id_echoed(spec).await,
             "request_id_replaced" => self.request_id_replaced(spec).await,
             "unknown_route" => self.unknown_route(spec).await,
+            "languages" => self.languages(spec).await,
             "unknown_resource" => self.unknown_resource(spec).await,
             "wrong_method" => self.wrong_method(spec).await,
             "missing_credentials" => self.missing_credentials(spec).await,
@@ -144,7 +154,10 @@ impl Prober {
     fn finish(&mut self, spec: &'static ProbeSpec, v: Verdict) -> ProbeResult {
         let (outcome, summary) = match (&v.skipped, v.issues.is_empty()) {
             (Some(why), _) => (Outcome::Skip, why.clone()),
-            (None, true) => (Outcome::Pass, v.passed.clone()),
+            (None, true) => match &v.advice {
+                Some(advice) => (Outcome::Advise, advice.clone()),
+                None => (Outcome::Pass, v.passed.clone()),
+            },
             (None, false) => (
                 Outcome::Fail,
                 v.issues

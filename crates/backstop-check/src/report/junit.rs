@@ -8,7 +8,8 @@ pub(super) fn render(r: &Report) -> String {
     let mut suite = TestSuite::new(format!("backstop check {}", r.target));
     for p in &r.probes {
         let status = match p.outcome {
-            Outcome::Pass => TestCaseStatus::success(),
+            // Advice is not a failure: the case passes, with the advice as its output.
+            Outcome::Pass | Outcome::Advise => TestCaseStatus::success(),
             Outcome::Fail => {
                 let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
                 s.set_message(p.summary.clone());
@@ -33,6 +34,9 @@ pub(super) fn render(r: &Report) -> String {
             }
         };
         let mut case = TestCase::new(p.probe, status);
+        if p.outcome == Outcome::Advise {
+            case.set_system_out(format!("advice: {}", p.summary));
+        }
         case.set_classname(format!("docs/CONTRACT.md {}", p.clause));
         suite.add_test_case(case);
     }

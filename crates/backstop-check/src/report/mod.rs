@@ -21,6 +21,9 @@ pub enum Outcome {
     /// The probe did not run or could not judge (writes not allowed, no route, blocked by credentials); the
     /// summary says why.
     Skip,
+    /// The API keeps the contract but does not do something it recommends (a SHOULD or MAY, such as
+    /// answering in the client's language); the summary says what. Not a violation.
+    Advise,
 }
 
 /// What a probe saw of one response, kept short.
@@ -91,6 +94,8 @@ pub struct Counts {
     pub fail: usize,
     /// Probes skipped.
     pub skip: usize,
+    /// Probes that passed with advice (a recommendation the API does not follow).
+    pub advise: usize,
 }
 
 /// Every probe's result and every finding.
@@ -121,6 +126,7 @@ impl Report {
             pass: n(Outcome::Pass),
             fail: n(Outcome::Fail),
             skip: n(Outcome::Skip),
+            advise: n(Outcome::Advise),
         };
         findings.sort_by_key(|f| clause_order(&f.clause));
         Report {

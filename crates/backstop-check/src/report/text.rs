@@ -20,6 +20,7 @@ pub(super) fn render(r: &Report) -> String {
             Outcome::Pass => "PASS",
             Outcome::Fail => "FAIL",
             Outcome::Skip => "SKIP",
+            Outcome::Advise => "NOTE",
         };
         let _ = writeln!(
             out,
@@ -57,10 +58,11 @@ pub(super) fn render(r: &Report) -> String {
     let c = r.counts;
     let _ = writeln!(
         out,
-        "\nprobes: {} pass, {} fail, {} skip; findings: {}",
+        "\nprobes: {} pass, {} fail, {} skip, {} advice; findings: {}",
         c.pass,
         c.fail,
         c.skip,
+        c.advise,
         r.findings.len()
     );
     out
