@@ -198,6 +198,9 @@ pub struct ServeArgs {
     /// taken over after it.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub idempotency_lease_secs: u64,
+    /// Language of error messages when a request's Accept-Language names none the API speaks.
+    #[arg(long, env = "BACKSTOP_DEFAULT_LANGUAGE", default_value = "en", value_parser = crate::messages::LANGUAGES)]
+    pub default_language: String,
     /// Log format: `text` (plain, no colour unless stderr is a terminal) or `json` (one object a
     /// line).
     #[arg(long, default_value = "text", value_parser = ["text", "json"])]
@@ -267,6 +270,7 @@ impl ServeArgs {
             c.idempotency_store = crate::config::IdempotencyStoreKind::Memory;
         }
         c.bare = self.bare;
+        c.default_language = self.default_language.clone();
         let chaos = ChaosConfig {
             error_rate: self.chaos_error_rate,
             status: self.chaos_status,

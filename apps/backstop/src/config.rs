@@ -85,13 +85,16 @@ pub struct ServeConfig {
     pub bare: bool,
     /// Prefix of the Redis keys (so several deployments or test runs can share one Redis).
     pub redis_prefix: String,
+    /// The language of error messages when a request's `Accept-Language` names none the API
+    /// speaks (one of [`messages::LANGUAGES`](crate::messages::LANGUAGES)).
+    pub default_language: String,
 }
 
 impl ServeConfig {
     /// Defaults: `127.0.0.1:8080`, `sqlite://backstop.db`, canonical errors, 120 requests a minute,
     /// a 25 s request timeout, 10 s to send a request head, 4,096 connections, 512 requests in
     /// flight, 1 s to get a database connection, 30 s to drain on shutdown, a 30 s idempotency
-    /// lease, one-hour tokens, a one-second suspension cache, no chaos.
+    /// lease, one-hour tokens, a one-second suspension cache, English by default, no chaos.
     pub fn new(database_url: impl Into<String>) -> Self {
         ServeConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
@@ -115,6 +118,7 @@ impl ServeConfig {
             chaos: None,
             bare: false,
             redis_prefix: "backstop".to_owned(),
+            default_language: "en".to_owned(),
         }
     }
 }

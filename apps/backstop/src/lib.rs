@@ -24,6 +24,7 @@ mod chaos;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod messages;
 
 use std::future::Future;
 

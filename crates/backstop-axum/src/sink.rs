@@ -30,6 +30,8 @@ pub struct ErrorRecord {
     pub code: String,
     /// The client-visible message.
     pub message: String,
+    /// The language the message was sent in (the response's `Content-Language`), when known.
+    pub language: Option<String>,
     /// The client-visible details.
     pub details: Option<Details>,
     /// When the error occurred.
@@ -53,6 +55,7 @@ impl ErrorRecord {
             status,
             code: error.code().name().to_owned(),
             message: error.message().to_owned(),
+            language: error.language().map(str::to_owned),
             details: error.details().cloned(),
             timestamp: error.timestamp().unwrap_or_else(OffsetDateTime::now_utc),
         }
@@ -119,15 +122,16 @@ struct Ring {
     next: usize,
 }
 
-/// One kept record, compact: its six strings in one buffer, so that overwriting the oldest slot
+/// One kept record, compact: its seven strings in one buffer, so that overwriting the oldest slot
 /// (every error response, once the ring is full) writes into one reused allocation and touches a
 /// few cache lines rather than six scattered strings. A lookup (rare) rebuilds the [`ErrorRecord`].
 struct Slot {
-    /// request_id, principal, method, route, code and message, one after the other.
+    /// request_id, principal, method, route, code, language and message, one after the other.
     text: String,
-    /// Where each of the first five ends in `text` (the message runs to the end).
-    ends: [usize; 5],
+    /// Where each of the first six ends in `text` (the message runs to the end).
+    ends: [usize; 6],
     has_principal: bool,
+    has_language: bool,
     status: u16,
     details: Option<Details>,
     timestamp: OffsetDateTime,
@@ -140,6 +144,7 @@ struct Texts<'a> {
     method: &'a str,
     route: &'a str,
     code: &'a str,
+    language: Option<&'a str>,
     message: &'a str,
 }
 
@@ -147,8 +152,9 @@ impl Slot {
     fn new(texts: Texts<'_>, status: u16, details: Option<Details>, at: OffsetDateTime) -> Self {
         let mut slot = Slot {
             text: String::new(),
-            ends: [0; 5],
+            ends: [0; 6],
             has_principal: false,
+            has_language: false,
             status,
             details: None,
             timestamp: at,
@@ -165,6 +171,7 @@ impl Slot {
             method: &r.method,
             route: &r.route,
             code: &r.code,
+            language: r.language.as_deref(),
             message: &r.message,
         };
         Slot::new(texts, r.status, details, r.timestamp)
@@ -183,6 +190,7 @@ impl Slot {
             method,
             route,
             code: error.code().name(),
+            language: error.language(),
             message: error.message(),
         }
     }
@@ -202,6 +210,7 @@ impl Slot {
             texts.method,
             texts.route,
             texts.code,
+            texts.language.unwrap_or_default(),
         ];
         for (end, part) in self.ends.iter_mut().zip(firsts) {
             self.text.push_str(part);
@@ -209,12 +218,13 @@ impl Slot {
         }
         self.text.push_str(texts.message);
         self.has_principal = texts.principal.is_some();
+        self.has_language = texts.language.is_some();
         self.status = status;
         self.details = details;
         self.timestamp = at;
     }
 
-    /// The `i`-th string (0: request_id ... 5: message).
+    /// The `i`-th string (0: request_id ... 5: language, 6: message).
     fn part(&self, i: usize) -> &str {
         let start = match i {
             0 => 0,
@@ -236,7 +246,8 @@ impl Slot {
             route: self.part(3).to_owned(),
             status: self.status,
             code: self.part(4).to_owned(),
-            message: self.part(5).to_owned(),
+            language: self.has_language.then(|| self.part(5).to_owned()),
+            message: self.part(6).to_owned(),
             details: self.details.clone(),
             timestamp: self.timestamp,
         }

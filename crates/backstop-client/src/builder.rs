@@ -46,6 +46,7 @@ pub struct ClientBuilder {
     listener: Option<StateListener>,
     refresher: Option<Arc<dyn CredentialRefresher>>,
     sleep: Option<SleepFn>,
+    accept_language: Option<reqwest::header::HeaderValue>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -86,6 +87,7 @@ impl Default for ClientBuilder {
             listener: None,
             refresher: None,
             sleep: None,
+            accept_language: None,
         }
     }
 }
@@ -229,6 +231,15 @@ impl ClientBuilder {
         self
     }
 
+    /// Sends `Accept-Language: <languages>` with every request that sets none, so that error
+    /// messages come back in the end user's language (docs/CONTRACT.md §13):
+    /// `HeaderValue::from_static("fr-CA, fr;q=0.9, en;q=0.5")`. Codes never change with the
+    /// language; [`Error::language`](crate::Error::language) says which one the server answered in.
+    pub fn accept_language(mut self, languages: reqwest::header::HeaderValue) -> Self {
+        self.accept_language = Some(languages);
+        self
+    }
+
     /// Builds the client.
     pub fn build(self) -> Client {
         let (http, inner) = self.into_parts();
@@ -263,6 +274,7 @@ impl ClientBuilder {
                 credential: RwLock::default(),
                 refreshing: tokio::sync::Mutex::new(()),
                 sleep,
+                accept_language: self.accept_language,
             },
         )
     }

@@ -42,6 +42,8 @@ pub(crate) struct Inner {
     /// Held while the refresh hook runs: concurrent 401s wait for one refresh and share its result.
     pub(crate) refreshing: tokio::sync::Mutex<()>,
     pub(crate) sleep: SleepFn,
+    /// `Accept-Language` for requests that set none.
+    pub(crate) accept_language: Option<HeaderValue>,
 }
 
 /// The refreshed credential and how many refreshes there have been (0: none yet, the caller's own

@@ -136,6 +136,15 @@ impl Error {
         }
     }
 
+    /// The language of the last error response's messages (its `Content-Language`), where the
+    /// server said: what to tell an end user the message is written in, or whether to show it
+    /// at all (docs/CONTRACT.md §13). Ask for a language with
+    /// [`ClientBuilder::accept_language`](crate::ClientBuilder::accept_language) or
+    /// [`RequestBuilder::accept_language`](crate::RequestBuilder::accept_language).
+    pub fn language(&self) -> Option<&str> {
+        self.api_error().and_then(ApiError::language)
+    }
+
     /// The HTTP status of the last error response, where there was one.
     pub fn status(&self) -> Option<StatusCode> {
         match self {

@@ -24,6 +24,12 @@ pub(crate) async fn run<T: Transport>(
     mut request: Request,
     options: RequestOptions,
 ) -> Result<Response, Error> {
+    if let Some(languages) = &cfg.accept_language {
+        request
+            .headers_mut()
+            .entry(reqwest::header::ACCEPT_LANGUAGE)
+            .or_insert_with(|| languages.clone());
+    }
     let method = request.method().clone();
     // The breakers' and the pacer's key; only built when one of them is on.
     let key = if cfg.breakers.is_some() || cfg.pacer.is_some() {

@@ -73,6 +73,13 @@ impl RequestBuilder {
         self
     }
 
+    /// Sets `Accept-Language` for this request, overriding
+    /// [`ClientBuilder::accept_language`](crate::ClientBuilder::accept_language): the languages
+    /// error messages should come back in (docs/CONTRACT.md §13), such as `"de, en;q=0.5"`.
+    pub fn accept_language(self, languages: &str) -> Self {
+        self.header(reqwest::header::ACCEPT_LANGUAGE, languages)
+    }
+
     /// Sets a buffered body (bytes, `String`, `Vec<u8>`, ...). A streaming body cannot be retried.
     pub fn body<T: Into<reqwest::Body>>(mut self, body: T) -> Self {
         self.inner = self.inner.body(body);

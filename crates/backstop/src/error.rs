@@ -152,6 +152,11 @@ impl ApiError {
         self
     }
 
+    /// Notes the language the message is in, in place (see [`with_language`](Self::with_language)).
+    pub fn set_language(&mut self, language: impl Into<String>) {
+        self.0.language = Some(language.into());
+    }
+
     /// The language the message (and the field-violation messages) are in, when known: on a decoded
     /// error, the response's `Content-Language` (docs/CONTRACT.md §13).
     pub fn language(&self) -> Option<&str> {

@@ -170,8 +170,11 @@ pub async fn build_with_db(config: &ServeConfig, db: Db) -> Result<App, StartErr
 
     // The metrics layer sits outside the contract and counts errors by code: it reads the
     // `ErrorExtension` the contract leaves on error responses when asked to.
+    let catalog = crate::messages::catalog(&config.default_language)
+        .map_err(|e| StartError::Config(format!("--default-language: {e}")))?;
     let mut contract = Contract::new()
         .profile(config.error_format)
+        .catalog(catalog)
         .timeout(config.request_timeout)
         .concurrency_limit(config.max_in_flight)
         .error_extension(true);

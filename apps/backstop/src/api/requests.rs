@@ -23,8 +23,11 @@ pub struct ErrorRecordView {
     status: u16,
     /// The error code.
     code: String,
-    /// The message.
+    /// The message, as it was sent.
     message: String,
+    /// The language the message was sent in (its response's `Content-Language`), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    language: Option<String>,
     /// The details, if any.
     #[schema(value_type = Option<Object>)]
     details: Option<Value>,
@@ -54,6 +57,7 @@ pub async fn show(
         status: r.status,
         code: r.code,
         message: r.message,
+        language: r.language,
         details: r.details.and_then(|d| serde_json::to_value(d).ok()),
         timestamp: backstop::format_timestamp(r.timestamp),
     }))

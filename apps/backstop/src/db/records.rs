@@ -41,6 +41,8 @@ pub struct ErrorRecordRow {
     pub code: String,
     /// Client-visible message.
     pub message: String,
+    /// The language the message was sent in.
+    pub language: Option<String>,
     /// Client-visible details, JSON text.
     pub details: Option<String>,
     /// When, unix millis.
@@ -57,6 +59,7 @@ impl ErrorRecordRow {
             status: u16::try_from(self.status).unwrap_or(500),
             code: self.code,
             message: self.message,
+            language: self.language,
             details: self
                 .details
                 .as_deref()
@@ -219,11 +222,11 @@ impl Db {
                     .and_then(|d| serde_json::to_string(d).ok());
                 let created_at = (r.timestamp.unix_timestamp_nanos() / 1_000_000) as i64;
                 sqlx::query(
-                    "INSERT INTO error_records (request_id, partner_id, method, route, status, code, message, details, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                    "INSERT INTO error_records (request_id, partner_id, method, route, status, code, message, details, created_at, language) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
                      ON CONFLICT (request_id) DO UPDATE SET partner_id = EXCLUDED.partner_id, method = EXCLUDED.method, \
                      route = EXCLUDED.route, status = EXCLUDED.status, code = EXCLUDED.code, message = EXCLUDED.message, \
-                     details = EXCLUDED.details, created_at = EXCLUDED.created_at",
+                     details = EXCLUDED.details, created_at = EXCLUDED.created_at, language = EXCLUDED.language",
                 )
                 .bind(&r.request_id)
                 .bind(&r.principal)
@@ -234,6 +237,7 @@ impl Db {
                 .bind(&r.message)
                 .bind(details)
                 .bind(created_at)
+                .bind(&r.language)
                 .execute(&mut *c)
                 .await?;
             }
@@ -250,7 +254,7 @@ impl Db {
         let since = now_millis() - retention.as_millis() as i64;
         Ok(on_pool!(self, |p| {
             sqlx::query_as(
-                "SELECT request_id, partner_id, method, route, status, code, message, details, created_at \
+                "SELECT request_id, partner_id, method, route, status, code, message, language, details, created_at \
                  FROM error_records WHERE request_id = $1 AND created_at >= $2",
             )
             .bind(request_id)

@@ -12,6 +12,7 @@ use backstop::{ApiError, Code, Profile};
 
 use super::Shared;
 use super::foreign::decode_foreign;
+use super::language::set_language_headers;
 use super::log::{Logged, log_error};
 use super::service::X_REQUEST_ID;
 use crate::context::{PrincipalId, RequestId};
@@ -23,6 +24,8 @@ use crate::response::{
 /// What the way out needs to know about the request.
 pub(crate) struct Finish {
     pub(crate) id: RequestId,
+    /// The request's `Accept-Language`, when the contract localizes.
+    pub(crate) accept_language: Option<axum::http::HeaderValue>,
     pub(crate) method: Method,
     pub(crate) route: Option<MatchedPath>,
     /// The raw path, when no route matched and an error could be logged or recorded.
@@ -125,10 +128,18 @@ impl Finish {
     /// The envelope of a bare error status (the router's own 404 above all), written straight from
     /// the status: the same response as the general path, without the `ApiError` (two allocations,
     /// ~360 instructions per unknown-path 404 by callgrind).
-    fn finish_bare(self, mut parts: axum::http::response::Parts, code: &Code) -> Response {
+    fn finish_bare(
+        self,
+        mut parts: axum::http::response::Parts,
+        code: &Code,
+        content_language: Option<axum::http::HeaderValue>,
+    ) -> Response {
         let status = parts.status;
         let profile = self.shared.profile;
         strip_body_headers(&mut parts.headers);
+        if let Some(value) = content_language {
+            set_language_headers(&mut parts.headers, value);
+        }
         set_headers_for(
             &mut parts.headers,
             status,
@@ -172,6 +183,10 @@ impl Finish {
         // The response is rewritten in place: its header map and extensions are reused, only the
         // body and the headers that described it are replaced.
         let (mut parts, old_body) = response.into_parts();
+        let languages = self.shared.languages.clone();
+        let lang = languages
+            .as_ref()
+            .map(|l| (l, l.negotiate(self.accept_language.as_ref())));
         let mut error = match parts.extensions.remove::<ErrorExtension>() {
             Some(ErrorExtension(shared)) => {
                 // The old body (an unread `Error` body holds the error too) goes first, so the
@@ -196,8 +211,18 @@ impl Finish {
                         .and_then(|v| backstop::parse_retry_after(v, std::time::SystemTime::now()));
                     if retry_after.is_none() {
                         let code = Code::for_status(parts.status);
-                        if self.needs_no_error(&code) {
-                            return self.finish_bare(parts, &code);
+                        // A catalog message in a language that needs no work is the code's
+                        // default message as it is.
+                        let as_written = match lang {
+                            None => Some(None),
+                            Some((l, lang)) => {
+                                l.as_written(lang).then(|| Some(l.content_language(lang)))
+                            }
+                        };
+                        if let Some(content_language) = as_written
+                            && self.needs_no_error(&code)
+                        {
+                            return self.finish_bare(parts, &code, content_language);
                         }
                     }
                     let error = ApiError::from_status(parts.status);
@@ -209,6 +234,10 @@ impl Finish {
             },
         };
         error.set_request_id(self.id.as_str());
+        let content_language = lang.map(|(l, lang)| {
+            let keep = self.shared.error_extension || self.records(error.code());
+            l.localize(&mut error, lang, keep)
+        });
 
         let profile = self.shared.profile;
         let oauth2 = self.shared.oauth2 && backstop::oauth2::applies_to(error.status());
@@ -223,6 +252,10 @@ impl Finish {
                 profile,
                 Some(self.id.header_value().clone()),
             );
+        }
+
+        if let Some(value) = content_language {
+            set_language_headers(&mut parts.headers, value);
         }
 
         let principal = parts.extensions.get::<PrincipalId>().map(|p| p.0.as_str());

@@ -2,6 +2,7 @@
 
 mod finish;
 mod foreign;
+mod language;
 mod log;
 mod panic;
 mod service;
@@ -12,11 +13,13 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use backstop::Profile;
+use backstop::i18n::Catalog;
 use tokio::sync::Semaphore;
 use tower::Layer;
 
 use crate::sink::{ErrorSink, MemoryErrorSink};
 
+use language::Languages;
 use log::LogBudget;
 pub use panic::PanicToEnvelope;
 pub(crate) use service::X_REQUEST_ID;
@@ -52,8 +55,15 @@ pub type InnerStack<S> = S;
 ///    configured [`Profile`] with the request id stamped in; any other response with status >= 400
 ///    (axum's empty 404 and 405, plain-text rejections of other layers) is rewritten into the envelope
 ///    with its status and headers (`Allow`, `Retry-After`, `WWW-Authenticate`, `RateLimit*`, ...) kept;
-/// 8. **logging**: each error once, structured, and recorded in the [`ErrorSink`] (except 404s
-///    for paths no route matched: see [`record_unmatched`](Self::record_unmatched)).
+/// 8. **language** (docs/CONTRACT.md §13): the message and field-violation messages of every
+///    error it writes, its own and the app's, rejections, 404/405 and auth errors included, are
+///    localized into the language the request's `Accept-Language` prefers among the
+///    [`catalog`](Self::catalog)'s (English, Spanish, French and German by default; the catalog's
+///    default language when none is acceptable), with `Content-Language` and
+///    `Vary: Accept-Language`. Negotiation happens only for failed requests;
+/// 9. **logging**: each error once, structured, and recorded in the [`ErrorSink`] (except 404s
+///    for paths no route matched: see [`record_unmatched`](Self::record_unmatched)), with the
+///    language its message was sent in.
 ///
 /// Install it with [`apply`](Self::apply) (or `router.layer(contract)`, the same thing) after adding
 /// every route: like any `Router::layer`, it wraps the routes and the fallback present at that point.
@@ -86,6 +96,8 @@ pub(crate) struct Shared {
     pub(crate) log_budget: Option<LogBudget>,
     /// Whether errors are answered in RFC 6749 form (an OAuth2 token endpoint).
     pub(crate) oauth2: bool,
+    /// The languages of error messages (`None`: as written, no `Content-Language`).
+    pub(crate) languages: Option<Arc<Languages>>,
 }
 
 /// axum's default extractor body limit (`axum_core::extract::DefaultBodyLimit`'s 2 MB).
@@ -118,6 +130,7 @@ impl Contract {
                 record_unmatched: false,
                 log_budget: Some(LogBudget::new(LogBudget::DEFAULT_PER_SECOND)),
                 oauth2: false,
+                languages: Some(Languages::builtin()),
             }),
             body_limit: Self::DEFAULT_BODY_LIMIT,
         }
@@ -142,6 +155,7 @@ impl Contract {
                     .as_ref()
                     .map(|b| LogBudget::new(b.per_second())),
                 oauth2: s.oauth2,
+                languages: s.languages.clone(),
             });
         }
         Arc::get_mut(&mut self.shared).expect("just made unique")
@@ -245,6 +259,21 @@ impl Contract {
         self
     }
 
+    /// The languages error messages are written in (docs/CONTRACT.md §13), and the default one:
+    /// [`Catalog::builtin`] unless set (English, Spanish, French, German; English by default).
+    /// Extend it with the application's own codes and messages ([`Catalog::add_ftl`]).
+    pub fn catalog(mut self, catalog: Catalog) -> Self {
+        self.shared_mut().languages = Some(Arc::new(Languages::new(catalog)));
+        self
+    }
+
+    /// Sends every message as the code wrote it, without `Content-Language`, whatever the
+    /// request's `Accept-Language`.
+    pub fn without_localization(mut self) -> Self {
+        self.shared_mut().languages = None;
+        self
+    }
+
     /// The error sink, to look records up (for example from an endpoint serving them to their principal).
     pub fn sink(&self) -> Option<Arc<dyn ErrorSink>> {
         self.shared.sink.clone()
@@ -287,6 +316,10 @@ impl std::fmt::Debug for Contract {
             .field("error_sink", &self.shared.sink.is_some())
             .field("error_extension", &self.shared.error_extension)
             .field("record_unmatched", &self.shared.record_unmatched)
+            .field(
+                "catalog",
+                &self.shared.languages.as_ref().map(|l| l.catalog()),
+            )
             .finish()
     }
 }

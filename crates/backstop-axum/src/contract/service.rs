@@ -119,8 +119,19 @@ where
                 .insert(ErrorProfile(self.shared.profile));
         }
 
+        // The request's language preference, read only if the request fails (a refcounted
+        // copy of the header, not a parse).
+        let accept_language = match &self.shared.languages {
+            Some(_) => req
+                .headers()
+                .get(axum::http::header::ACCEPT_LANGUAGE)
+                .cloned(),
+            None => None,
+        };
+
         let finish = Finish {
             id,
+            accept_language,
             method,
             route,
             path,

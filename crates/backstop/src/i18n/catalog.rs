@@ -30,6 +30,13 @@ const BUILTIN: [(&str, &str); 4] = [
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Lang(usize);
 
+impl Lang {
+    /// Its position in [`Catalog::languages`].
+    pub fn index(self) -> usize {
+        self.0
+    }
+}
+
 /// Why a catalog could not take a resource or a setting.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -208,8 +215,7 @@ impl Catalog {
     /// The language to answer a request in, from its `Accept-Language` value (`None`: absent). An
     /// unknown or malformed header gives the default language, never an error.
     pub fn negotiate(&self, accept_language: Option<&str>) -> Lang {
-        let available: Vec<&str> = self.tags.iter().map(String::as_str).collect();
-        match accept_language.and_then(|h| negotiate(h, &available)) {
+        match accept_language.and_then(|h| negotiate(h, &self.tags)) {
             Some(i) => Lang(i),
             None => Lang(self.default),
         }
@@ -223,6 +229,11 @@ impl Catalog {
     /// Message `id` in `lang` with `args`, falling back to the default language then English;
     /// `None` if no language has it.
     pub fn format(&self, lang: Lang, id: &str, args: &[(&str, &str)]) -> Option<String> {
+        self.format_in(lang, id, args).map(|(text, _)| text)
+    }
+
+    /// [`format`](Self::format), with the language the text came out in.
+    fn format_in(&self, lang: Lang, id: &str, args: &[(&str, &str)]) -> Option<(String, Lang)> {
         let fluent_args = self.args(lang, args);
         let english = self.index_of(SOURCE_LANGUAGE);
         for index in [Some(lang.0), Some(self.default), english]
@@ -233,7 +244,7 @@ impl Catalog {
             if let Some(pattern) = bundle.get_message(id).and_then(|m| m.value()) {
                 let mut errors = Vec::new();
                 let text = bundle.format_pattern(pattern, fluent_args.as_ref(), &mut errors);
-                return Some(text.into_owned());
+                return Some((text.into_owned(), Lang(index)));
             }
         }
         None
@@ -248,30 +259,44 @@ impl Catalog {
                 .eq_ignore_ascii_case(SOURCE_LANGUAGE)
     }
 
-    /// Translates `error`'s message and field-violation messages into `lang` (see the type's docs).
-    pub fn localize(&self, error: &mut ApiError, lang: Lang) {
+    /// Translates `error`'s message and field-violation messages into `lang` (see the type's docs),
+    /// and answers the language the message is now in: `lang`, or the language a message came
+    /// out in when `lang` lacks it (the default language, then English), or English when the
+    /// catalog does not know the message at all. That is what `Content-Language` should say.
+    pub fn localize(&self, error: &mut ApiError, lang: Lang) -> Lang {
+        let english = self.index_of(SOURCE_LANGUAGE).map_or(lang, Lang);
         if !self.needs_work(lang) {
-            return;
+            return lang;
         }
         let by_code =
             error.message() == error.code().default_message() && self.has(error.code().name());
         let message = if by_code {
-            self.format(lang, error.code().name(), &[])
+            self.format_in(lang, error.code().name(), &[])
         } else {
-            self.translate(error.message(), lang)
+            self.translate_in(error.message(), lang)
         };
-        if let Some(message) = message {
-            error.set_message(message);
-        }
+        let used = match message {
+            Some((message, used)) => {
+                error.set_message(message);
+                used
+            }
+            None => english,
+        };
         if let Some(Details::Fields(fields)) = error.details_mut() {
             fields.map_messages(|m| self.translate(m, lang));
         }
+        used
     }
 
     /// `text` (English) in `lang`, if the catalog recognises it.
     pub fn translate(&self, text: &str, lang: Lang) -> Option<String> {
+        self.translate_in(text, lang).map(|(text, _)| text)
+    }
+
+    /// [`translate`](Self::translate), with the language the text came out in.
+    fn translate_in(&self, text: &str, lang: Lang) -> Option<(String, Lang)> {
         if let Some(id) = self.plain.get(text) {
-            return self.format(lang, id, &[]);
+            return self.format_in(lang, id, &[]);
         }
         for pattern in &self.patterns {
             if !text.starts_with(pattern.prefix()) {
@@ -292,7 +317,7 @@ impl Catalog {
                     .collect();
                 let args: Vec<(&str, &str)> =
                     translated.iter().map(|(n, v)| (*n, v.as_ref())).collect();
-                return self.format(lang, &pattern.id, &args);
+                return self.format_in(lang, &pattern.id, &args);
             }
         }
         None

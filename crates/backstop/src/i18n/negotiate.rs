@@ -24,7 +24,7 @@ const MAX_RANGES: usize = 16;
 /// assert_eq!(negotiate(";;;q=,,,", &available), None);
 /// assert_eq!(negotiate("*;q=0.1, en;q=0", &available), Some(1));
 /// ```
-pub fn negotiate(accept_language: &str, available: &[&str]) -> Option<usize> {
+pub fn negotiate<T: AsRef<str>>(accept_language: &str, available: &[T]) -> Option<usize> {
     let mut ranges: [(&str, u16); MAX_RANGES] = [("", 0); MAX_RANGES];
     let mut n = 0;
     for element in accept_language.split(',') {
@@ -49,7 +49,7 @@ pub fn negotiate(accept_language: &str, available: &[&str]) -> Option<usize> {
             break;
         }
         if *range == "*" {
-            if let Some(i) = available.iter().position(|tag| !refused(tag)) {
+            if let Some(i) = available.iter().position(|tag| !refused(tag.as_ref())) {
                 return Some(i);
             }
             continue;
@@ -58,7 +58,7 @@ pub fn negotiate(accept_language: &str, available: &[&str]) -> Option<usize> {
         loop {
             if let Some(i) = available
                 .iter()
-                .position(|tag| covers(candidate, tag) && !refused(tag))
+                .position(|tag| covers(candidate, tag.as_ref()) && !refused(tag.as_ref()))
             {
                 return Some(i);
             }

@@ -89,6 +89,28 @@ pub fn request_id() -> ObjectBuilder {
     )
 }
 
+/// The `Accept-Language` request header (RFC 9110 §12.5.4).
+pub fn accept_language() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(
+            "The languages the client prefers for error messages, with q-values and `*` \
+         (docs/CONTRACT.md §13). Any value is accepted: a language the API does not speak, or a \
+         malformed header, gets the default language.",
+        ))
+}
+
+/// `Content-Language` on an error response: the language of its messages.
+pub fn content_language() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(
+            "The language of the error's message and field-violation messages \
+             (docs/CONTRACT.md §13); the response also carries `Vary: Accept-Language`.",
+        ))
+        .enum_values(Some(crate::messages::LANGUAGES))
+}
+
 /// `Retry-After` as the server sends it: delta-seconds.
 pub fn retry_after() -> ObjectBuilder {
     string("Seconds to wait before retrying.", "^[0-9]+$")

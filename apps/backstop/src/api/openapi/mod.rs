@@ -164,6 +164,17 @@ fn operation(
             b = b.parameter(p);
         }
     }
+    b = b.parameter(
+        ParameterBuilder::new()
+            .name("Accept-Language")
+            .parameter_in(ParameterIn::Header)
+            .required(Required::False)
+            .description(Some(
+                "Optional. The language of error messages (docs/CONTRACT.md §13); the answer's \
+                 `Content-Language` names the one chosen.",
+            ))
+            .schema(Some(fields::accept_language())),
+    );
     if o.takes_idempotency_key() {
         b = b.parameter(
             ParameterBuilder::new()
@@ -287,6 +298,13 @@ fn operation(
                     .build(),
             );
         require(required, &key, "X-Request-Id");
+        r = r.header(
+            "Content-Language",
+            HeaderBuilder::new()
+                .schema(Some(fields::content_language()))
+                .build(),
+        );
+        require(required, &key, "Content-Language");
         let sends_retry_after = matches!(status, 429 | 503)
             || codes.contains(&Code::IDEMPOTENCY_KEY_IN_USE)
             || chaos_status == Some(status);
