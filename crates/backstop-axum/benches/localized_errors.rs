@@ -3,10 +3,15 @@
 //! through `tower::ServiceExt::oneshot` as in `contract_overhead`, each error asked for with no
 //! preference (`default_*`) and with `Accept-Language: fr-CA;q=0.9, de;q=0.5` (`fr_*`): a 404 for
 //! an unknown path (the router's own), a 401 from a handler, and a 422 with three field
-//! violations. The success path is measured with and without localization
+//! violations; `en_*` asks for the default language in a header of the same shape as the French
+//! one, so that it differs from `fr_*` only in the language. The success path is measured with and without localization
 //! (`hello_localizing` against `hello_as_written`, both sending `Accept-Language`): the contract
 //! only copies the header for a request that might fail. Compare each `fr_*` with its
 //! `default_*` from the same run (the bound: at most 1.05×).
+//!
+//! Wall-clock timings on a shared machine swing with its load; `localized_errors.sh` counts
+//! instructions per request with callgrind instead (`LOCALIZED_LOOP=<case>:<n>` runs one case in a
+//! plain loop).
 
 use std::hint::black_box;
 
@@ -21,6 +26,8 @@ use futures_util::FutureExt;
 use tower::ServiceExt;
 
 const FRENCH: &str = "fr-CA;q=0.9, de;q=0.5";
+/// The same preference naming the default language: the baseline that differs only in language.
+const ENGLISH: &str = "en-GB;q=0.9, de;q=0.5";
 
 async fn unauthenticated() -> Result<&'static str, Error> {
     Err(ApiError::new(Code::AUTHENTICATION_REQUIRED).into())
@@ -97,6 +104,9 @@ fn localized(c: &mut Criterion) {
         group.bench_function(format!("default_{name}"), |b| {
             b.iter(|| black_box(drive(&app, path, None)))
         });
+        group.bench_function(format!("en_{name}"), |b| {
+            b.iter(|| black_box(drive(&app, path, Some(ENGLISH))))
+        });
         group.bench_function(format!("fr_{name}"), |b| {
             b.iter(|| black_box(drive(&app, path, Some(FRENCH))))
         });
@@ -111,4 +121,46 @@ fn localized(c: &mut Criterion) {
 }
 
 criterion_group!(benches, localized);
-criterion_main!(benches);
+
+/// `LOCALIZED_LOOP=<case>:<iterations>` runs one case in a plain loop instead of criterion, for
+/// `valgrind --tool=callgrind` (see `localized_errors.sh`). Cases: `default_*`, `en_*` and `fr_*`
+/// for `404`, `401` and `422`, `hello_as_written`, `hello_localizing`,
+/// `none` (the setup alone).
+fn main() {
+    if let Ok(spec) = std::env::var("LOCALIZED_LOOP") {
+        let (case, n) = spec.split_once(':').unwrap_or((spec.as_str(), "10000"));
+        let n: usize = n.parse().unwrap_or(10_000);
+        let app = Contract::new().apply(router()).with_state::<()>(());
+        let as_written = Contract::new()
+            .without_localization()
+            .apply(router())
+            .with_state::<()>(());
+        // The same setup for every case: the sink's ring full, the catalog's caches built.
+        for _ in 0..backstop_axum::MemoryErrorSink::DEFAULT_CAPACITY {
+            drive(&app, "/private", None);
+        }
+        for path in ["/missing", "/private", "/invalid"] {
+            drive(&app, path, Some(FRENCH));
+        }
+        for _ in 0..n {
+            let status = match case {
+                "default_404" => drive(&app, "/missing", None),
+                "en_404" => drive(&app, "/missing", Some(ENGLISH)),
+                "en_401" => drive(&app, "/private", Some(ENGLISH)),
+                "en_422" => drive(&app, "/invalid", Some(ENGLISH)),
+                "fr_404" => drive(&app, "/missing", Some(FRENCH)),
+                "default_401" => drive(&app, "/private", None),
+                "fr_401" => drive(&app, "/private", Some(FRENCH)),
+                "default_422" => drive(&app, "/invalid", None),
+                "fr_422" => drive(&app, "/invalid", Some(FRENCH)),
+                "hello_as_written" => drive(&as_written, "/hello", Some(FRENCH)),
+                "hello_localizing" => drive(&app, "/hello", Some(FRENCH)),
+                _ => 0,
+            };
+            black_box(status);
+        }
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -55,3 +55,8 @@ pub async fn run(
         findings.into_vec(),
     ))
 }
+
+/// The README's examples, run as doctests so they cannot drift from the code.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

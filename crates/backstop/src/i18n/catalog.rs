@@ -1,13 +1,17 @@
 //! [`Catalog`]: the messages of every language, in Fluent, and the localization of an [`ApiError`].
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use fluent_syntax::ast;
 use unic_langid::LanguageIdentifier;
+
+/// The catalog's lookup tables, keyed by message text and id: foldhash rather than std's SipHash,
+/// which was a fifth of a localized 422's cost (callgrind, `benches/localized_errors.sh`). The
+/// tables are fixed once built, so collision flooding has nothing to insert into.
+type HashMap<K, V> = foldhash::HashMap<K, V>;
 
 use super::negotiate::negotiate;
 use super::pattern::Pattern;
@@ -118,6 +122,12 @@ pub struct Catalog {
     /// Whether English output differs from English input (an application overrode an English
     /// message): then even English errors are formatted.
     english_overridden: bool,
+    /// The id of every message.
+    ids: std::collections::BTreeSet<String>,
+    /// Per language, every message formatted without arguments (and the language it came out
+    /// in): a code's default message and a plain field message (`This field is required.`) cost
+    /// a map lookup rather than a Fluent format. Built on first use, after every resource is in.
+    formatted: std::sync::OnceLock<Vec<HashMap<String, (String, Lang)>>>,
 }
 
 impl std::fmt::Debug for Catalog {
@@ -136,9 +146,11 @@ impl Catalog {
             languages: Vec::new(),
             default: 0,
             tags: Vec::new(),
-            plain: HashMap::new(),
+            plain: HashMap::default(),
             patterns: Vec::new(),
             english_overridden: false,
+            ids: std::collections::BTreeSet::new(),
+            formatted: std::sync::OnceLock::new(),
         };
         for (tag, source) in BUILTIN {
             catalog = catalog
@@ -167,6 +179,12 @@ impl Catalog {
             }
         })?;
         let resource = Arc::new(resource);
+        for entry in resource.entries() {
+            if let ast::Entry::Message(m) = entry {
+                self.ids.insert(m.id.name.to_owned());
+            }
+        }
+        self.formatted = std::sync::OnceLock::new();
         if tag.eq_ignore_ascii_case(SOURCE_LANGUAGE) {
             self.learn_patterns(&resource);
         }
@@ -268,12 +286,14 @@ impl Catalog {
         if !self.needs_work(lang) {
             return lang;
         }
-        let by_code =
-            error.message() == error.code().default_message() && self.has(error.code().name());
-        let message = if by_code {
-            self.format_in(lang, error.code().name(), &[])
+        let by_code = if error.message() == error.code().default_message() {
+            self.formatted_in(lang, error.code().name())
         } else {
-            self.translate_in(error.message(), lang)
+            None
+        };
+        let message = match by_code {
+            Some(found) => Some(found),
+            None => self.translate_in(error.message(), lang),
         };
         let used = match message {
             Some((message, used)) => {
@@ -296,7 +316,7 @@ impl Catalog {
     /// [`translate`](Self::translate), with the language the text came out in.
     fn translate_in(&self, text: &str, lang: Lang) -> Option<(String, Lang)> {
         if let Some(id) = self.plain.get(text) {
-            return self.format_in(lang, id, &[]);
+            return self.formatted_in(lang, id);
         }
         for pattern in &self.patterns {
             if !text.starts_with(pattern.prefix()) {
@@ -310,7 +330,8 @@ impl Catalog {
                             .plain
                             .get(*value)
                             .filter(|id| id.starts_with("value-"))
-                            .and_then(|id| self.format(lang, id, &[]))
+                            .and_then(|id| self.formatted_in(lang, id))
+                            .map(|(text, _)| text)
                             .map_or(Cow::Borrowed(*value), Cow::Owned);
                         (*name, value)
                     })
@@ -323,8 +344,22 @@ impl Catalog {
         None
     }
 
-    fn has(&self, id: &str) -> bool {
-        self.languages.iter().any(|l| l.bundle.has_message(id))
+    /// Message `id` without arguments in `lang`, from the `formatted` cache.
+    fn formatted_in(&self, lang: Lang, id: &str) -> Option<(String, Lang)> {
+        let formatted = self.formatted.get_or_init(|| {
+            (0..self.languages.len())
+                .map(|lang| {
+                    self.ids
+                        .iter()
+                        .filter_map(|id| {
+                            self.format_in(Lang(lang), id, &[])
+                                .map(|found| (id.clone(), found))
+                        })
+                        .collect()
+                })
+                .collect()
+        });
+        formatted.get(lang.0)?.get(id).cloned()
     }
 
     fn index_of(&self, tag: &str) -> Option<usize> {

@@ -27,13 +27,24 @@ const MAX_RANGES: usize = 16;
 pub fn negotiate<T: AsRef<str>>(accept_language: &str, available: &[T]) -> Option<usize> {
     let mut ranges: [(&str, u16); MAX_RANGES] = [("", 0); MAX_RANGES];
     let mut n = 0;
-    for element in accept_language.split(',') {
+    // Byte scanning rather than `str::split`: a header is a few dozen bytes, and the general
+    // searcher's setup cost more than the scan (callgrind, `benches/localized_errors.sh`).
+    let mut rest = accept_language;
+    loop {
+        let (element, tail) = match rest.bytes().position(|b| b == b',') {
+            Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+            None => (rest, None),
+        };
         if n == MAX_RANGES {
             break;
         }
         if let Some(parsed) = parse_element(element) {
             ranges[n] = parsed;
             n += 1;
+        }
+        match tail {
+            Some(tail) => rest = tail,
+            None => break,
         }
     }
     let ranges = &mut ranges[..n];
@@ -81,16 +92,23 @@ fn covers(range: &str, tag: &str) -> bool {
 /// One element: `language-range [ OWS ";" OWS "q=" qvalue ]`; `None` when malformed. The quality
 /// is in thousandths.
 fn parse_element(element: &str) -> Option<(&str, u16)> {
-    let mut parts = element.split(';');
-    let range = parts.next()?.trim();
+    let cut = element.bytes().position(|b| b == b';');
+    let range = element[..cut.unwrap_or(element.len())].trim_ascii();
     if !is_range(range) {
         return None;
     }
     let mut q = 1000;
-    for param in parts {
-        let (name, value) = param.trim().split_once('=')?;
-        if name.trim().eq_ignore_ascii_case("q") {
-            q = parse_q(value.trim())?;
+    let mut params = cut.map(|cut| &element[cut + 1..]);
+    while let Some(rest) = params {
+        let (param, tail) = match rest.bytes().position(|b| b == b';') {
+            Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+            None => (rest, None),
+        };
+        params = tail;
+        let param = param.trim_ascii();
+        let eq = param.bytes().position(|b| b == b'=')?;
+        if param[..eq].trim_ascii().eq_ignore_ascii_case("q") {
+            q = parse_q(param[eq + 1..].trim_ascii())?;
         }
     }
     Some((range, q))
@@ -101,24 +119,34 @@ fn is_range(range: &str) -> bool {
     if range == "*" {
         return true;
     }
-    let mut subtags = range.split('-');
-    let first = subtags.next().unwrap_or("");
-    let ok = |s: &str, alpha_only: bool| {
-        (1..=8).contains(&s.len())
-            && s.bytes().all(|b| {
-                if alpha_only {
-                    b.is_ascii_alphabetic()
-                } else {
-                    b.is_ascii_alphanumeric()
-                }
-            })
-    };
-    ok(first, true) && subtags.all(|s| ok(s, false))
+    let (mut len, mut first) = (0, true);
+    for b in range.bytes() {
+        if b == b'-' {
+            if len == 0 {
+                return false;
+            }
+            (len, first) = (0, false);
+            continue;
+        }
+        let ok = if first {
+            b.is_ascii_alphabetic()
+        } else {
+            b.is_ascii_alphanumeric()
+        };
+        len += 1;
+        if !ok || len > 8 {
+            return false;
+        }
+    }
+    len > 0
 }
 
 /// `qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )`, in thousandths.
 fn parse_q(value: &str) -> Option<u16> {
-    let (int, frac) = value.split_once('.').unwrap_or((value, ""));
+    let (int, frac) = match value.bytes().position(|b| b == b'.') {
+        Some(i) => (&value[..i], &value[i + 1..]),
+        None => (value, ""),
+    };
     if frac.len() > 3 || !frac.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
