@@ -19,7 +19,6 @@
 //!
 //! use axum::{Router, routing::{get, post}};
 //! use backstop::{ApiError, Profile};
-//! # #[cfg(feature = "validate")] mod doc {
 //! use backstop_axum::{Contract, Error, Json, Path, RequestId, Valid};
 //! use serde::{Deserialize, Serialize};
 //!
@@ -70,7 +69,6 @@
 //! axum::serve(listener, app()).await
 //! # }
 //! # let _ = app();
-//! # }
 //! ```
 //!
 //! ## What to know
@@ -128,6 +126,8 @@ pub mod idempotency;
 #[cfg(feature = "rate-limit")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rate-limit")))]
 pub mod rate_limit;
+#[cfg(any(feature = "auth", feature = "rate-limit", feature = "idempotency"))]
+mod ready;
 mod response;
 pub mod serve;
 mod sink;

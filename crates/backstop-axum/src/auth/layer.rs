@@ -262,8 +262,7 @@ where
     }
 
     fn call(&mut self, mut req: Request) -> Self::Future {
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let mut inner = crate::ready::take_ready(&mut self.inner);
         let auth = self.auth.clone();
         Box::pin(async move {
             let principal = match auth.authenticate(req.headers()).await {

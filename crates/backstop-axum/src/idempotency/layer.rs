@@ -190,8 +190,7 @@ where
     }
 
     fn call(&mut self, req: Request) -> Self::Future {
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let mut inner = crate::ready::take_ready(&mut self.inner);
         let config = self.config.clone();
         if !(req.method() == Method::POST || req.method() == Method::PATCH)
             || !req.headers().contains_key(IDEMPOTENCY_KEY)

@@ -169,8 +169,7 @@ where
     }
 
     fn call(&mut self, req: Request) -> Self::Future {
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let mut inner = crate::ready::take_ready(&mut self.inner);
         let shared = self.shared.clone();
         Box::pin(async move {
             let principal = if shared.settings.by_address {
