@@ -86,7 +86,7 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestId {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         Ok(parts
             .headers
-            .get(crate::contract::X_REQUEST_ID)
+            .get(backstop::headers::X_REQUEST_ID)
             .and_then(RequestId::accept)
             .unwrap_or_else(RequestId::fresh))
     }

@@ -98,23 +98,57 @@
 //!   limit; the body limit also sets axum's `DefaultBodyLimit`, so `Json`/`Form`/`Bytes` agree with it.
 //! - Requests hyper rejects before axum sees them (a malformed request line, oversized headers) get
 //!   hyper's own bare 400/431: no axum layer can reach them.
+//!
+//! ## Features
+//!
+//! One per policy, so an app compiles only what it uses; the contract layer, the extractors, the
+//! error sink and [`serve`] need none.
+//!
+//! | feature | adds | default |
+//! |---|---|---|
+//! | `validate` | [`Valid`] and [`extract::Validation`] (garde) | yes |
+//! | `auth` | [`AuthLayer`] with API keys | no |
+//! | `jwt` | bearer JWTs in the [`AuthLayer`] (implies `auth`) | no |
+//! | `rate-limit` | [`RateLimitLayer`] (governor) | no |
+//! | `idempotency` | [`IdempotencyLayer`] | no |
+//! | `redis` | Redis stores for the enabled policies | no |
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod auth;
+pub mod caller;
 mod context;
 mod contract;
 pub mod extract;
+#[cfg(feature = "idempotency")]
+#[cfg_attr(docsrs, doc(cfg(feature = "idempotency")))]
 pub mod idempotency;
+#[cfg(feature = "rate-limit")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rate-limit")))]
 pub mod rate_limit;
+#[cfg(any(feature = "auth", feature = "rate-limit", feature = "idempotency"))]
+mod ready;
 mod response;
 pub mod serve;
 mod sink;
+mod store;
 
-pub use auth::{AuthLayer, Principal};
+#[cfg(feature = "auth")]
+#[cfg_attr(docsrs, doc(cfg(feature = "auth")))]
+pub use auth::AuthLayer;
+pub use auth::Principal;
 pub use context::{ErrorProfile, PrincipalId, RequestId};
 pub use contract::{Contract, ContractService, InnerStack, PanicToEnvelope, ResponseFuture};
-pub use extract::{Form, Json, Path, Query, Valid};
+#[cfg(feature = "validate")]
+#[cfg_attr(docsrs, doc(cfg(feature = "validate")))]
+pub use extract::Valid;
+pub use extract::{Form, Json, Path, Query};
+#[cfg(feature = "idempotency")]
+#[cfg_attr(docsrs, doc(cfg(feature = "idempotency")))]
 pub use idempotency::IdempotencyLayer;
+#[cfg(feature = "rate-limit")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rate-limit")))]
 pub use rate_limit::RateLimitLayer;
 pub use response::{Error, ErrorExtension, encode_response};
-pub use sink::{BoxFuture, ErrorRecord, ErrorSink, MemoryErrorSink};
+pub use sink::{ErrorRecord, ErrorSink, MemoryErrorSink};
+pub use store::{BoxFuture, StoreError};

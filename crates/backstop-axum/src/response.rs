@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use backstop::{ApiError, Code, Profile};
 use bytes::Bytes;
 
-use crate::contract::X_REQUEST_ID;
+use backstop::headers::X_REQUEST_ID;
 
 /// An [`ApiError`] that axum can answer with: return `Result<T, backstop_axum::Error>` from handlers and
 /// use `?` on anything that converts into an [`ApiError`].

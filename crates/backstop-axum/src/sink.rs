@@ -1,16 +1,13 @@
 //! Where error records go (docs/CONTRACT.md §12: "error records are kept and can be looked up by
 //! request_id"): the [`ErrorSink`] trait and its bounded in-memory default, [`MemoryErrorSink`].
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use backstop::{ApiError, Details};
 use time::OffsetDateTime;
 
-/// A boxed future, as returned by [`ErrorSink::lookup`].
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+pub use crate::store::BoxFuture;
 
 /// One error as it was answered: what the client saw plus who and where. Never holds the source error
 /// (which may contain internals) nor any secret.

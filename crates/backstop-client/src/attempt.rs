@@ -12,9 +12,7 @@ use crate::budget::RetryToken;
 use crate::pacing::Pacer;
 use crate::transport::{SendError, Transport};
 
-/// `X-Request-Id`.
-const X_REQUEST_ID: reqwest::header::HeaderName =
-    reqwest::header::HeaderName::from_static("x-request-id");
+use backstop::headers::X_REQUEST_ID;
 
 /// What one attempt came back with.
 pub(crate) enum Outcome {

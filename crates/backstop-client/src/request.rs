@@ -11,7 +11,7 @@ use crate::client::Inner;
 use crate::error::Error;
 
 /// The `Idempotency-Key` header.
-pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
+pub use backstop::headers::IDEMPOTENCY_KEY;
 
 /// Per-request overrides of the client's settings.
 #[derive(Debug, Clone, Default)]

@@ -43,6 +43,7 @@ mod decode;
 mod details;
 mod envelope_fast;
 mod error;
+pub mod headers;
 pub mod i18n;
 pub mod oauth2;
 mod profile;
@@ -50,6 +51,7 @@ mod request_id;
 mod retry;
 mod retry_after;
 pub mod schema;
+mod timestamp;
 
 pub use catalog::{CatalogEntry, WireSpelling, catalog_entries, catalog_json, catalog_markdown};
 pub use code::{

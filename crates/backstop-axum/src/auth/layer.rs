@@ -13,27 +13,30 @@ use futures_util::future::BoxFuture;
 use tower::{Layer, Service};
 
 use super::api_key::{ApiKey, KeyHash};
+#[cfg(feature = "jwt")]
 use super::jwt::{JwtError, JwtVerifier};
 use super::principal::{Principal, PrincipalKind};
 use super::store::{CredentialStore, KeyStatus};
 use crate::Error;
 
 /// `X-API-Key`.
-const X_API_KEY: &str = "x-api-key";
+use backstop::headers::X_API_KEY;
 
-/// Checks credentials against a [`CredentialStore`] (API keys) and an optional [`JwtVerifier`]
-/// (bearer tokens). Usable on its own (`authenticate`) or through [`AuthLayer`].
+/// Checks credentials against a [`CredentialStore`] (API keys) and, with the `jwt` feature, an
+/// optional `JwtVerifier` (bearer tokens). Usable on its own (`authenticate`) or through [`AuthLayer`].
 pub struct Authenticator {
     store: Arc<dyn CredentialStore>,
+    #[cfg(feature = "jwt")]
     jwt: Option<JwtVerifier>,
     allow_anonymous: bool,
 }
 
 impl fmt::Debug for Authenticator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Authenticator")
-            .field("jwt", &self.jwt)
-            .field("allow_anonymous", &self.allow_anonymous)
+        let mut d = f.debug_struct("Authenticator");
+        #[cfg(feature = "jwt")]
+        d.field("jwt", &self.jwt);
+        d.field("allow_anonymous", &self.allow_anonymous)
             .finish_non_exhaustive()
     }
 }
@@ -48,12 +51,15 @@ impl Authenticator {
     pub fn from_arc(store: Arc<dyn CredentialStore>) -> Self {
         Authenticator {
             store,
+            #[cfg(feature = "jwt")]
             jwt: None,
             allow_anonymous: false,
         }
     }
 
     /// Also accepts bearer JWTs verified by `verifier`.
+    #[cfg(feature = "jwt")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
     pub fn with_jwt(mut self, verifier: JwtVerifier) -> Self {
         self.jwt = Some(verifier);
         self
@@ -93,6 +99,13 @@ impl Authenticator {
         }
     }
 
+    #[cfg(not(feature = "jwt"))]
+    fn token(&self, _token: &str) -> Result<Principal, ApiError> {
+        tracing::debug!("bearer token refused: built without the jwt feature");
+        Err(ApiError::new(Code::INVALID_TOKEN))
+    }
+
+    #[cfg(feature = "jwt")]
     fn token(&self, token: &str) -> Result<Principal, ApiError> {
         let Some(verifier) = &self.jwt else {
             return Err(ApiError::new(Code::INVALID_TOKEN));
@@ -249,8 +262,7 @@ where
     }
 
     fn call(&mut self, mut req: Request) -> Self::Future {
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let mut inner = crate::ready::take_ready(&mut self.inner);
         let auth = self.auth.clone();
         Box::pin(async move {
             let principal = match auth.authenticate(req.headers()).await {

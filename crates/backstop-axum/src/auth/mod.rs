@@ -54,15 +54,28 @@
 //! // callers are limited per IP.
 //! ```
 
+#[cfg(feature = "auth")]
 mod api_key;
 mod extract;
+#[cfg(feature = "jwt")]
 mod jwt;
+#[cfg(feature = "auth")]
 mod layer;
 mod principal;
+#[cfg(feature = "auth")]
 mod store;
 
+pub use crate::store::StoreError;
+#[cfg(feature = "auth")]
+#[cfg_attr(docsrs, doc(cfg(feature = "auth")))]
 pub use api_key::{ApiKey, GeneratedKey, KeyHash, ParseApiKeyError};
+#[cfg(feature = "jwt")]
+#[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
 pub use jwt::{Claims, JwtError, JwtIssuer, JwtVerifier};
+#[cfg(feature = "auth")]
+#[cfg_attr(docsrs, doc(cfg(feature = "auth")))]
 pub use layer::{AuthLayer, AuthService, Authenticator};
 pub use principal::{Principal, PrincipalKind, ScopeError};
-pub use store::{CredentialStore, KeyStatus, MemoryCredentialStore, StoreError, StoredKey};
+#[cfg(feature = "auth")]
+#[cfg_attr(docsrs, doc(cfg(feature = "auth")))]
+pub use store::{CredentialStore, KeyStatus, MemoryCredentialStore, StoredKey};

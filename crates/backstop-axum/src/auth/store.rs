@@ -4,16 +4,12 @@ use std::collections::HashMap;
 use std::sync::RwLock;
 use std::time::SystemTime;
 
-use futures_util::future::BoxFuture;
+use crate::store::BoxFuture;
 
 use super::api_key::KeyHash;
 use super::principal::Principal;
 
-/// A credential store failed (database down…). Answered with 503 `SERVICE_UNAVAILABLE`; the
-/// source goes to the log only.
-#[derive(Debug, thiserror::Error)]
-#[error("credential store failed: {0}")]
-pub struct StoreError(#[source] pub backstop::BoxError);
+pub use crate::store::StoreError;
 
 /// Whether a stored key may still be used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,13 +8,13 @@ use axum::extract::MatchedPath;
 use axum::http::uri::PathAndQuery;
 use axum::http::{Method, header};
 use axum::response::Response;
+use backstop::headers::X_REQUEST_ID;
 use backstop::{ApiError, Code, Profile};
 
 use super::Shared;
 use super::foreign::decode_foreign;
 use super::language::set_language_headers;
 use super::log::{Logged, log_error};
-use super::service::X_REQUEST_ID;
 use crate::context::{PrincipalId, RequestId};
 use crate::response::{
     ErrorExtension, drop_default_challenge, encode_body, encode_body_with, set_error_headers,

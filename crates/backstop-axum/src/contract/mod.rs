@@ -22,7 +22,6 @@ use crate::sink::{ErrorSink, MemoryErrorSink};
 use language::Languages;
 use log::LogBudget;
 pub use panic::PanicToEnvelope;
-pub(crate) use service::X_REQUEST_ID;
 pub use service::{ContractService, ResponseFuture};
 
 /// The inner stack the contract installs around each route: the route itself. (axum's extractor

@@ -11,7 +11,6 @@ use std::time::Instant;
 use axum::body::Body;
 use axum::body::HttpBody as _;
 use axum::extract::{MatchedPath, Request};
-use axum::http::HeaderName;
 use axum::response::{IntoResponse, Response};
 use backstop::{ApiError, BoxError, Code, Profile};
 use pin_project_lite::pin_project;
@@ -23,9 +22,7 @@ use super::Shared;
 use super::finish::{Finish, error_response};
 use super::panic::panic_response;
 use crate::context::{ErrorProfile, RequestId};
-
-/// `X-Request-Id`.
-pub(crate) const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+use backstop::headers::X_REQUEST_ID;
 
 /// The service the [`Contract`](super::Contract) layer wraps each route in.
 ///

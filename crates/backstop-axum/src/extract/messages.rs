@@ -12,9 +12,7 @@ use std::fmt::Display;
 
 use garde::i18n::{I18n, InvalidCreditCard, InvalidEmail, InvalidPhoneNumber, InvalidUrl, IpKind};
 
-/// The message of a required field that is absent, whether the shape walk or garde's `required`
-/// rule finds it.
-pub(crate) const REQUIRED: &str = "This field is required.";
+use super::REQUIRED;
 
 /// The messages of garde's built-in rules as this crate's extractors report them: sentences that
 /// never echo the rejected value. Use it for your own `garde` calls with

@@ -17,15 +17,25 @@
 mod body;
 mod form;
 mod json;
+#[cfg(feature = "validate")]
 mod messages;
+
+/// The message of a required field that is absent, whether the shape walk or garde's `required`
+/// rule finds it.
+pub(crate) const REQUIRED: &str = "This field is required.";
 mod path;
 mod query;
 mod shape;
+#[cfg(feature = "validate")]
 mod valid;
 
 pub use form::Form;
 pub use json::Json;
+#[cfg(feature = "validate")]
+#[cfg_attr(docsrs, doc(cfg(feature = "validate")))]
 pub use messages::Messages;
 pub use path::Path;
 pub use query::Query;
+#[cfg(feature = "validate")]
+#[cfg_attr(docsrs, doc(cfg(feature = "validate")))]
 pub use valid::{Extracted, Valid, Validation};

@@ -6,7 +6,8 @@ use backstop::{ApiError, Code, FieldViolations};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use super::messages::REQUIRED;
+#[cfg(feature = "validate")]
+use super::REQUIRED;
 use super::shape::{self, Kind, Mode};
 use crate::Error;
 
@@ -68,6 +69,7 @@ pub(crate) fn pairs_to_value(bytes: &[u8]) -> Value {
 
 /// The `garde` violations of parameters: `MISSING_PARAMETER` when every one is a missing parameter
 /// (`#[garde(required)]`), `INVALID_PARAMETER` otherwise.
+#[cfg(feature = "validate")]
 pub(crate) fn parameter_rejection(violations: FieldViolations) -> ApiError {
     let only_missing = violations
         .iter()

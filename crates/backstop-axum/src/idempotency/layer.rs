@@ -22,11 +22,10 @@ use super::key::{InvalidKey, parse_idempotency_key};
 use super::store::{Begin, ClaimToken, Fingerprint, IdempotencyStore, StoredKind, StoredResponse};
 use super::stored_error;
 use crate::auth::Principal;
-use crate::rate_limit::client_ip;
+use crate::caller::CallerIdentity;
 use crate::{Error, ErrorExtension};
 
-const IDEMPOTENCY_KEY: &str = "idempotency-key";
-const REPLAYED: &str = "idempotent-replayed";
+use backstop::headers::{IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED as REPLAYED};
 
 /// Headers of a first response that a replay repeats by default.
 const DEFAULT_STORED_HEADERS: &[HeaderName] = &[
@@ -57,6 +56,7 @@ struct Config {
     max_request_bytes: usize,
     max_response_bytes: usize,
     stored_headers: Vec<HeaderName>,
+    caller: CallerIdentity,
 }
 
 impl fmt::Debug for IdempotencyLayer {
@@ -89,6 +89,7 @@ impl IdempotencyLayer {
                 max_request_bytes: 1 << 20,
                 max_response_bytes: 1 << 20,
                 stored_headers: DEFAULT_STORED_HEADERS.to_vec(),
+                caller: CallerIdentity::default(),
             }),
         }
     }
@@ -124,6 +125,22 @@ impl IdempotencyLayer {
     /// The largest response body stored (larger ones are sent but not stored).
     pub fn max_response_bytes(mut self, bytes: usize) -> Self {
         self.config_mut().max_response_bytes = bytes;
+        self
+    }
+
+    /// How anonymous callers are told apart: each gets its own key scope (default: the TCP peer,
+    /// IPv6 by /64). Behind a proxy, give it the same value as the
+    /// [`RateLimitLayer`](crate::RateLimitLayer), or every anonymous caller shares the proxy's scope.
+    pub fn caller_identity(mut self, caller: CallerIdentity) -> Self {
+        self.config_mut().caller = caller;
+        self
+    }
+
+    /// Trusts `hops` proxies to set `Forwarded` / `X-Forwarded-For`; short for
+    /// [`caller_identity`](Self::caller_identity) with [`CallerIdentity::trusted_hops`].
+    pub fn trust_forwarded_hops(mut self, hops: usize) -> Self {
+        let config = self.config_mut();
+        config.caller = config.caller.trusted_hops(hops);
         self
     }
 
@@ -173,8 +190,7 @@ where
     }
 
     fn call(&mut self, req: Request) -> Self::Future {
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let mut inner = crate::ready::take_ready(&mut self.inner);
         let config = self.config.clone();
         if !(req.method() == Method::POST || req.method() == Method::PATCH)
             || !req.headers().contains_key(IDEMPOTENCY_KEY)
@@ -216,7 +232,7 @@ async fn prepare(config: &Config, req: Request) -> Result<Prepared, ApiError> {
 
     let scope = match req.extensions().get::<Principal>() {
         Some(p) => format!("p:{}", p.id()),
-        None => match client_ip(req.headers(), req.extensions(), 0) {
+        None => match config.caller.address(req.headers(), req.extensions()) {
             Some(ip) => format!("ip:{ip}"),
             None => "anonymous".to_owned(),
         },

@@ -3,8 +3,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::store::BoxFuture;
 use bytes::Bytes;
-use futures_util::future::BoxFuture;
 use redis::aio::ConnectionManager;
 
 use super::store::{Begin, ClaimToken, Fingerprint, IdempotencyStore, StoreError, StoredResponse};
@@ -79,7 +79,7 @@ impl RedisIdempotencyStore {
         let client = redis::Client::open(url).map_err(err)?;
         let conn = ConnectionManager::new_lazy_with_config(
             client,
-            crate::rate_limit::redis_manager_config(timeout),
+            crate::store::redis_manager_config(timeout),
         )
         .map_err(err)?;
         Ok(RedisIdempotencyStore {

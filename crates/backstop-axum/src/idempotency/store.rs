@@ -3,9 +3,9 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::store::BoxFuture;
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use bytes::{Buf, BufMut, Bytes, BytesMut};
-use futures_util::future::BoxFuture;
 
 /// SHA-256 of method, path (with query) and body.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -52,10 +52,7 @@ pub enum Begin {
     Completed(StoredResponse),
 }
 
-/// The store failed (Redis unreachable…).
-#[derive(Debug, thiserror::Error)]
-#[error("idempotency store unavailable: {0}")]
-pub struct StoreError(#[source] pub backstop::BoxError);
+pub use crate::store::StoreError;
 
 /// Claims keys and keeps final responses. Every operation must be atomic across all processes
 /// sharing the store. `key` is already scoped to the principal (and hashed).

@@ -7,17 +7,18 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use axum::extract::Request;
-use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use backstop::ApiError;
+use backstop::headers::{RATELIMIT, RATELIMIT_POLICY};
 use futures_util::future::BoxFuture;
 use tower::{Layer, Service};
 
-use super::client_ip::{client_ip, limited_address};
 use super::policy::{Named, Policies, Quota};
 use super::store::{Decision, LimitKey, RateLimitStore};
 use crate::Error;
 use crate::auth::Principal;
+use crate::caller::CallerIdentity;
 
 /// What to do when the store cannot answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,7 +48,7 @@ struct Shared {
 struct Settings {
     store: Arc<dyn RateLimitStore>,
     policies: Policies,
-    trusted_hops: usize,
+    caller: CallerIdentity,
     fail_mode: FailMode,
     by_address: bool,
 }
@@ -56,7 +57,7 @@ impl fmt::Debug for RateLimitLayer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RateLimitLayer")
             .field("policies", &self.shared.settings.policies)
-            .field("trusted_hops", &self.shared.settings.trusted_hops)
+            .field("caller", &self.shared.settings.caller)
             .field("fail_mode", &self.shared.settings.fail_mode)
             .finish_non_exhaustive()
     }
@@ -75,7 +76,7 @@ impl RateLimitLayer {
                 settings: Settings {
                     store,
                     policies,
-                    trusted_hops: 0,
+                    caller: CallerIdentity::default(),
                     fail_mode: FailMode::Open,
                     by_address: false,
                 },
@@ -110,9 +111,17 @@ impl RateLimitLayer {
         self
     }
 
-    /// Trusts `hops` proxies to set `Forwarded` / `X-Forwarded-For` (see [`client_ip`]).
+    /// Trusts `hops` proxies to set `Forwarded` / `X-Forwarded-For` (see
+    /// [`client_ip`](crate::caller::client_ip)); short for
+    /// [`caller_identity`](Self::caller_identity) with [`CallerIdentity::trusted_hops`].
     pub fn trust_forwarded_hops(self, hops: usize) -> Self {
-        self.configure(|s| s.trusted_hops = hops)
+        self.configure(|s| s.caller = s.caller.trusted_hops(hops))
+    }
+
+    /// How anonymous callers are told apart (default: the TCP peer, IPv6 by /64). Give the
+    /// [`IdempotencyLayer`](crate::IdempotencyLayer) the same value.
+    pub fn caller_identity(self, caller: CallerIdentity) -> Self {
+        self.configure(|s| s.caller = caller)
     }
 
     /// What to do when the store is unreachable.
@@ -160,8 +169,7 @@ where
     }
 
     fn call(&mut self, req: Request) -> Self::Future {
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let mut inner = crate::ready::take_ready(&mut self.inner);
         let shared = self.shared.clone();
         Box::pin(async move {
             let principal = if shared.settings.by_address {
@@ -175,13 +183,12 @@ where
                     shared.settings.policies.named_for_tier(p.tier()),
                 ),
                 None => {
-                    let key = client_ip(
-                        req.headers(),
-                        req.extensions(),
-                        shared.settings.trusted_hops,
-                    )
-                    .map(|ip| LimitKey::Ip(limited_address(ip)))
-                    .unwrap_or(LimitKey::Unknown);
+                    let key = shared
+                        .settings
+                        .caller
+                        .address(req.headers(), req.extensions())
+                        .map(LimitKey::Ip)
+                        .unwrap_or(LimitKey::Unknown);
                     (key, shared.settings.policies.named_anonymous())
                 }
             };
@@ -225,11 +232,6 @@ where
         })
     }
 }
-
-/// `RateLimit-Policy` (draft-ietf-httpapi-ratelimit-headers-11).
-const RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
-/// `RateLimit` (draft-ietf-httpapi-ratelimit-headers-11).
-const RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
 
 /// Draft-11 `RateLimit-Policy` and `RateLimit` fields.
 ///

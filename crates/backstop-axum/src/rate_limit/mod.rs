@@ -22,7 +22,6 @@
 //! failures) and the recovery at info. Recovery needs nothing from the application.
 
 mod capped;
-mod client_ip;
 mod layer;
 mod memory;
 mod policy;
@@ -30,12 +29,10 @@ mod policy;
 mod redis;
 mod store;
 
-pub use client_ip::{client_ip, limited_address};
+pub use crate::caller::{CallerIdentity, client_ip, limited_address};
 pub use layer::{FailMode, RateLimitLayer, RateLimitService};
 pub use memory::MemoryRateLimitStore;
 pub use policy::{Policies, Quota};
 #[cfg(feature = "redis")]
 pub use redis::RedisRateLimitStore;
-#[cfg(feature = "redis")]
-pub(crate) use redis::manager_config as redis_manager_config;
 pub use store::{Decision, LimitKey, RateLimitStore, StoreError};

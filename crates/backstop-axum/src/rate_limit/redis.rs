@@ -3,8 +3,8 @@
 use std::fmt;
 use std::time::Duration;
 
-use futures_util::future::BoxFuture;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use crate::store::BoxFuture;
+use redis::aio::ConnectionManager;
 
 use super::policy::Quota;
 use super::store::{Decision, LimitKey, RateLimitStore, StoreError};
@@ -54,16 +54,6 @@ impl fmt::Debug for RedisRateLimitStore {
     }
 }
 
-/// Reconnect quickly and give up on a command quickly: a rate limiter must not hold requests up.
-pub(crate) fn manager_config(timeout: Duration) -> ConnectionManagerConfig {
-    ConnectionManagerConfig::new()
-        .set_connection_timeout(Some(timeout))
-        .set_response_timeout(Some(timeout))
-        .set_number_of_retries(1)
-        .set_min_delay(Duration::from_millis(10))
-        .set_max_delay(Duration::from_millis(200))
-}
-
 impl RedisRateLimitStore {
     /// A store on the Redis at `url` (`redis://host:port/db`), with keys under `prefix` and a
     /// 250 ms per-check timeout. Does not need Redis to be up yet: the connection is made on the
@@ -82,8 +72,11 @@ impl RedisRateLimitStore {
             return Err(StoreError("must be created inside a Tokio runtime".into()));
         }
         let client = redis::Client::open(url).map_err(|e| StoreError(e.into()))?;
-        let conn = ConnectionManager::new_lazy_with_config(client, manager_config(timeout))
-            .map_err(|e| StoreError(e.into()))?;
+        let conn = ConnectionManager::new_lazy_with_config(
+            client,
+            crate::store::redis_manager_config(timeout),
+        )
+        .map_err(|e| StoreError(e.into()))?;
         Ok(RedisRateLimitStore {
             conn,
             script: redis::Script::new(GCRA),

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::future::BoxFuture;
+use crate::store::BoxFuture;
 
 use super::policy::Quota;
 
@@ -51,10 +51,7 @@ pub struct Decision {
     pub retry_after: Duration,
 }
 
-/// The store could not answer (Redis unreachable, timeout…).
-#[derive(Debug, thiserror::Error)]
-#[error("rate limit store unavailable: {0}")]
-pub struct StoreError(#[source] pub backstop::BoxError);
+pub use crate::store::StoreError;
 
 /// Keeps GCRA state and decides. One check must be atomic across every process sharing the store.
 pub trait RateLimitStore: Send + Sync + 'static {

@@ -25,7 +25,7 @@ use serde_json::Value;
 
 mod placeholder;
 
-use super::messages::REQUIRED;
+use super::REQUIRED;
 use placeholder::Placeholder;
 
 /// The most passes over one document (each pass uncovers at least one new violation).

@@ -1,9 +1,87 @@
-//! The client's IP: from the connection, or from proxy headers when told to trust them.
+//! Who is calling, when no credentials say so: the client's address, from the connection or from
+//! proxy headers when told to trust them. One [`CallerIdentity`] is used by rate limiting (the key of
+//! an anonymous caller's budget) and by idempotency (the scope of an anonymous caller's keys), so
+//! behind a proxy both tell the same clients apart.
 
 use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::ConnectInfo;
-use axum::http::{Extensions, HeaderMap};
+use axum::http::{Extensions, HeaderMap, header};
+use backstop::headers::X_FORWARDED_FOR;
+
+/// How an anonymous caller is told apart: its address, read through `trusted_hops` proxies, with an
+/// IPv6 address cut to its network prefix.
+///
+/// The default trusts no proxy header (only the TCP peer counts) and cuts IPv6 to /64 (see
+/// [`limited_address`]). Give the same value to [`RateLimitLayer`](crate::RateLimitLayer) and
+/// [`IdempotencyLayer`](crate::IdempotencyLayer) (`caller_identity`) when behind a proxy.
+///
+/// ```
+/// use backstop_axum::caller::CallerIdentity;
+///
+/// // One load balancer in front: the client is the last address it appended.
+/// let callers = CallerIdentity::new().trusted_hops(1);
+/// # let _ = callers;
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallerIdentity {
+    trusted_hops: usize,
+    ipv6_prefix: u8,
+}
+
+impl Default for CallerIdentity {
+    fn default() -> Self {
+        CallerIdentity {
+            trusted_hops: 0,
+            ipv6_prefix: 64,
+        }
+    }
+}
+
+impl CallerIdentity {
+    /// No trusted proxy, IPv6 callers by their /64.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Trusts `hops` proxies to append to `Forwarded` / `X-Forwarded-For` (see [`client_ip`]).
+    /// With 0 (the default) those headers are ignored, so a client cannot pick its own identity.
+    pub fn trusted_hops(mut self, hops: usize) -> Self {
+        self.trusted_hops = hops;
+        self
+    }
+
+    /// The IPv6 prefix length callers are told apart by (default 64, clamped to 128).
+    pub fn ipv6_prefix(mut self, bits: u8) -> Self {
+        self.ipv6_prefix = bits.min(128);
+        self
+    }
+
+    /// The number of trusted proxy hops.
+    pub fn hops(&self) -> usize {
+        self.trusted_hops
+    }
+
+    /// The caller's address as this identity counts it (the client IP, IPv6 cut to the prefix, an
+    /// IPv4-mapped address as IPv4), or `None` when the request has neither a peer nor a header.
+    pub fn address(&self, headers: &HeaderMap, extensions: &Extensions) -> Option<IpAddr> {
+        let ip = client_ip(headers, extensions, self.trusted_hops)?;
+        Some(cut(ip, self.ipv6_prefix))
+    }
+}
+
+fn cut(ip: IpAddr, bits: u8) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let mask = u128::MAX.checked_shl(128 - u32::from(bits)).unwrap_or(0);
+                IpAddr::V6((u128::from(v6) & mask).into())
+            }
+        },
+    }
+}
 
 /// The client IP of a request.
 ///
@@ -23,7 +101,7 @@ pub fn client_ip(
         return peer;
     }
     let mut hops: Vec<&str> = Vec::new();
-    let forwarded = headers.get_all("forwarded");
+    let forwarded = headers.get_all(header::FORWARDED);
     if forwarded.iter().next().is_some() {
         for v in forwarded.iter().filter_map(|v| v.to_str().ok()) {
             for element in v.split(',') {
@@ -36,7 +114,7 @@ pub fn client_ip(
         }
     } else {
         for v in headers
-            .get_all("x-forwarded-for")
+            .get_all(X_FORWARDED_FOR)
             .iter()
             .filter_map(|v| v.to_str().ok())
         {
@@ -50,7 +128,6 @@ pub fn client_ip(
     parse_node(hops[index]).or(peer)
 }
 
-/// Parses `1.2.3.4`, `1.2.3.4:80`, `"[2001:db8::1]:80"`, `[2001:db8::1]`, `2001:db8::1`.
 /// The address an anonymous caller is limited by: an IPv4 address as it is (an IPv4-mapped IPv6
 /// address as the IPv4 one), an IPv6 address by its /64 prefix.
 ///
@@ -58,15 +135,10 @@ pub fn client_ip(
 /// limiting each /128 would let one client rotate through 2^64 addresses to escape its quota and to
 /// fill the limiter's memory with keys.
 pub fn limited_address(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V4(_) => ip,
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => IpAddr::V6((u128::from(v6) & !u128::from(u64::MAX)).into()),
-        },
-    }
+    cut(ip, 64)
 }
 
+/// Parses `1.2.3.4`, `1.2.3.4:80`, `"[2001:db8::1]:80"`, `[2001:db8::1]`, `2001:db8::1`.
 fn parse_node(node: &str) -> Option<IpAddr> {
     let node = node.trim().trim_matches('"');
     if let Ok(ip) = node.parse::<IpAddr>() {
