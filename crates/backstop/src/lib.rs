@@ -2,7 +2,8 @@
 //!
 //! One error contract for an HTTP API, with no I/O and no async: the catalog of [`Code`]s, the
 //! [`ApiError`] type with its field violations, the four wire [`Profile`]s (encode and [`decode`]),
-//! retry classification, `Retry-After` parsing and request-id rules. The server side lives in
+//! retry classification, `Retry-After` parsing, request-id rules and W3C `traceparent`
+//! parsing ([`trace`]). The server side lives in
 //! `backstop-axum`, the client side in `backstop-client`; both speak through this crate.
 //!
 //! [`decode`] reads any error body: the four profiles, and the error shapes of Google (AIP-193),
@@ -50,6 +51,7 @@ mod request_id;
 mod retry;
 mod retry_after;
 pub mod schema;
+pub mod trace;
 
 pub use catalog::{CatalogEntry, WireSpelling, catalog_entries, catalog_json, catalog_markdown};
 pub use code::{

@@ -13,6 +13,7 @@ use axum::body::HttpBody as _;
 use axum::extract::{MatchedPath, Request};
 use axum::http::HeaderName;
 use axum::response::{IntoResponse, Response};
+use backstop::trace::{TraceId, TraceParent};
 use backstop::{ApiError, BoxError, Code, Profile};
 use pin_project_lite::pin_project;
 use tokio::sync::OwnedSemaphorePermit;
@@ -26,6 +27,9 @@ use crate::context::{ErrorProfile, RequestId};
 
 /// `X-Request-Id`.
 pub(crate) const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// `traceparent` (W3C Trace Context).
+const TRACEPARENT: HeaderName = HeaderName::from_static(backstop::trace::TRACEPARENT);
 
 /// The service the [`Contract`](super::Contract) layer wraps each route in.
 ///
@@ -94,6 +98,13 @@ where
                 id
             }
         };
+        // The caller's trace (W3C `traceparent`), logged and recorded next to the request id
+        // (docs/CONTRACT.md §4). One header lookup; the id is copied inline, never allocated.
+        let trace_id = req
+            .headers()
+            .get(TRACEPARENT)
+            .and_then(|v| TraceParent::parse_bytes(v.as_bytes()))
+            .map(|tp| tp.trace_id);
         let method = req.method().clone();
         let route = req.extensions().get::<MatchedPath>().cloned();
         // With no matched route, the log and the record name the raw path; keep it only when an
@@ -107,8 +118,11 @@ where
             tracing::info_span!(
                 "request",
                 request_id = id.as_str(),
+                trace_id = trace_id.as_ref().map(TraceId::as_str),
                 method = %method,
                 route = route.as_ref().map(MatchedPath::as_str).unwrap_or_else(|| req.uri().path()),
+                // OpenTelemetry's `error.type`: the contract code, recorded when the response is an error.
+                "error.type" = tracing::field::Empty,
             )
         } else {
             Span::none()
@@ -131,6 +145,7 @@ where
 
         let finish = Finish {
             id,
+            trace_id,
             accept_language,
             method,
             route,
@@ -276,7 +291,7 @@ where
                 crate::Error(ApiError::new(Code::INTERNAL_ERROR)).into_response()
             ));
         };
-        Poll::Ready(Ok(finish.finish(response)))
+        Poll::Ready(Ok(finish.finish(response, this.span)))
     }
 }
 
