@@ -10,7 +10,7 @@
 use time::OffsetDateTime;
 
 use crate::error::ApiError;
-use crate::profile::timestamp_bytes;
+use crate::timestamp::timestamp_bytes;
 
 /// Appends the canonical envelope of `error`, which must have no details, to `out`: the same bytes
 /// as the serde path.

@@ -51,6 +51,7 @@ mod request_id;
 mod retry;
 mod retry_after;
 pub mod schema;
+mod timestamp;
 pub mod trace;
 
 pub use catalog::{CatalogEntry, WireSpelling, catalog_entries, catalog_json, catalog_markdown};
@@ -62,11 +63,12 @@ pub use decode::{
 };
 pub use details::{Details, FieldViolations, path_to_pointer, pointer_to_path};
 pub use error::{ApiError, BoxError};
-pub use profile::{Encoded, JSON, PROBLEM_JSON, Profile, UnknownProfile, format_timestamp};
+pub use profile::{Encoded, JSON, PROBLEM_JSON, Profile, UnknownProfile};
 pub use request_id::{MAX_REQUEST_ID_LEN, is_valid_request_id, new_request_id};
 pub use retry::{is_idempotent_method, is_retryable, is_safe_method};
 pub use retry_after::{MAX_RETRY_AFTER, format_retry_after, parse_retry_after, retry_after_secs};
 pub use schema::envelope_schema;
+pub use timestamp::format_timestamp;
 
 /// Re-exported so users can name statuses, methods and headers without a direct `http` dependency.
 pub use http;
