@@ -96,7 +96,9 @@ pub trait ErrorSink: Send + Sync + 'static {
         principal: Option<&str>,
         trace_id: Option<&str>,
     ) {
-        self.record(ErrorRecord::new(error, status, method, route, principal).with_trace_id(trace_id));
+        self.record(
+            ErrorRecord::new(error, status, method, route, principal).with_trace_id(trace_id),
+        );
     }
 
     /// The record of the error answered to `request_id`, if still kept.

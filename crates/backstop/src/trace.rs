@@ -184,7 +184,10 @@ mod tests {
             (format!(" \t00-{TRACE}-{PARENT}-01 "), 0x01),
             // A later version: the same fields, then the end or a dash and anything.
             (format!("01-{TRACE}-{PARENT}-01"), 0x01),
-            (format!("cc-{TRACE}-{PARENT}-09-what-the-future-holds"), 0x09),
+            (
+                format!("cc-{TRACE}-{PARENT}-09-what-the-future-holds"),
+                0x09,
+            ),
             (format!("fe-{TRACE}-{PARENT}-01-"), 0x01),
         ];
         for (header, flags) in cases {
