@@ -1,9 +1,12 @@
 //! Stop the server and start a new one on the same SQLite file: partners, keys, the generated token
-//! secret (old tokens still valid), businesses, invoices and error records are all still there.
+//! secret (old tokens still valid), businesses, invoices and error records (with their trace ids) are all still
+//! there.
 
 mod common;
 
 use common::*;
+
+const TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 
 #[tokio::test]
 async fn restart_on_same_sqlite_file_loses_nothing() {
@@ -26,6 +29,7 @@ async fn restart_on_same_sqlite_file_loses_nothing() {
     let missing = client()
         .get(srv.url(&format!("/v1/platform/businesses/{biz}/invoices/inv_x/")))
         .bearer_auth(&btoken)
+        .header("traceparent", format!("00-{TRACE}-00f067aa0ba902b7-01"))
         .send()
         .await;
     let rid = missing.unwrap_err().request_id().unwrap().to_owned();
@@ -56,5 +60,8 @@ async fn restart_on_same_sqlite_file_loses_nothing() {
         .await
         .unwrap();
     assert_eq!(record["code"], "INVOICE_NOT_FOUND");
+    // The trace id of the request's traceparent was stored next to its request id.
+    assert_eq!(record["request_id"], rid.as_str());
+    assert_eq!(record["trace_id"], TRACE);
     srv.stop().await;
 }

@@ -21,7 +21,7 @@ use axum::http::Request;
 use axum::routing::get;
 use backstop::{ApiError, Code};
 use backstop_axum::{Contract, Error};
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use futures_util::FutureExt;
 use tower::ServiceExt;
 

@@ -15,6 +15,9 @@ pub use crate::store::BoxFuture;
 pub struct ErrorRecord {
     /// The request id (also in the response).
     pub request_id: String,
+    /// The trace id of the request's valid W3C `traceparent`, if it had one (32 lowercase hex
+    /// digits, as OpenTelemetry prints it).
+    pub trace_id: Option<String>,
     /// The principal's id, when an auth policy provided one ([`PrincipalId`](crate::PrincipalId)).
     pub principal: Option<String>,
     /// The HTTP method.
@@ -36,7 +39,8 @@ pub struct ErrorRecord {
 }
 
 impl ErrorRecord {
-    /// A record of `error` answered with `status`.
+    /// A record of `error` answered with `status` (with no trace id: see
+    /// [`with_trace_id`](Self::with_trace_id)).
     pub fn new(
         error: &ApiError,
         status: u16,
@@ -46,6 +50,7 @@ impl ErrorRecord {
     ) -> Self {
         ErrorRecord {
             request_id: error.request_id().unwrap_or_default().to_owned(),
+            trace_id: None,
             principal: principal.map(str::to_owned),
             method: method.to_owned(),
             route: route.to_owned(),
@@ -56,6 +61,12 @@ impl ErrorRecord {
             details: error.details().cloned(),
             timestamp: error.timestamp().unwrap_or_else(OffsetDateTime::now_utc),
         }
+    }
+
+    /// The record with the request's trace id.
+    pub fn with_trace_id(mut self, trace_id: Option<&str>) -> Self {
+        self.trace_id = trace_id.map(str::to_owned);
+        self
     }
 }
 
@@ -68,8 +79,9 @@ pub trait ErrorSink: Send + Sync + 'static {
     /// Stores one record. Must not block.
     fn record(&self, record: ErrorRecord);
 
-    /// Stores the record of `error` answered with `status` (what the [`Contract`](crate::Contract)
-    /// layer calls on every error response). The default builds an [`ErrorRecord`] and calls
+    /// Stores the record of `error` answered with `status` to a request with `trace_id` (what the
+    /// [`Contract`](crate::Contract) layer calls on every error response). The default builds an
+    /// [`ErrorRecord`] and calls
     /// [`record`](Self::record); a sink may override it to skip building one, as
     /// [`MemoryErrorSink`] does by rewriting its oldest record in place.
     fn record_error(
@@ -79,8 +91,11 @@ pub trait ErrorSink: Send + Sync + 'static {
         method: &str,
         route: &str,
         principal: Option<&str>,
+        trace_id: Option<&str>,
     ) {
-        self.record(ErrorRecord::new(error, status, method, route, principal));
+        self.record(
+            ErrorRecord::new(error, status, method, route, principal).with_trace_id(trace_id),
+        );
     }
 
     /// The record of the error answered to `request_id`, if still kept.
@@ -119,16 +134,18 @@ struct Ring {
     next: usize,
 }
 
-/// One kept record, compact: its seven strings in one buffer, so that overwriting the oldest slot
+/// One kept record, compact: its eight strings in one buffer, so that overwriting the oldest slot
 /// (every error response, once the ring is full) writes into one reused allocation and touches a
-/// few cache lines rather than six scattered strings. A lookup (rare) rebuilds the [`ErrorRecord`].
+/// few cache lines rather than eight scattered strings. A lookup (rare) rebuilds the [`ErrorRecord`].
 struct Slot {
-    /// request_id, principal, method, route, code, language and message, one after the other.
+    /// request_id, principal, method, route, code, language, trace_id and message, one after the
+    /// other.
     text: String,
-    /// Where each of the first six ends in `text` (the message runs to the end).
-    ends: [usize; 6],
+    /// Where each of the first seven ends in `text` (the message runs to the end).
+    ends: [usize; 7],
     has_principal: bool,
     has_language: bool,
+    has_trace_id: bool,
     status: u16,
     details: Option<Details>,
     timestamp: OffsetDateTime,
@@ -142,6 +159,7 @@ struct Texts<'a> {
     route: &'a str,
     code: &'a str,
     language: Option<&'a str>,
+    trace_id: Option<&'a str>,
     message: &'a str,
 }
 
@@ -149,9 +167,10 @@ impl Slot {
     fn new(texts: Texts<'_>, status: u16, details: Option<Details>, at: OffsetDateTime) -> Self {
         let mut slot = Slot {
             text: String::new(),
-            ends: [0; 6],
+            ends: [0; 7],
             has_principal: false,
             has_language: false,
+            has_trace_id: false,
             status,
             details: None,
             timestamp: at,
@@ -169,17 +188,19 @@ impl Slot {
             route: &r.route,
             code: &r.code,
             language: r.language.as_deref(),
+            trace_id: r.trace_id.as_deref(),
             message: &r.message,
         };
         Slot::new(texts, r.status, details, r.timestamp)
     }
 
-    /// The texts of `error` answered to `method route` by `principal`.
+    /// The texts of `error` answered to `method route` by `principal`, in trace `trace_id`.
     fn texts<'a>(
         error: &'a ApiError,
         method: &'a str,
         route: &'a str,
         principal: Option<&'a str>,
+        trace_id: Option<&'a str>,
     ) -> Texts<'a> {
         Texts {
             request_id: error.request_id().unwrap_or_default(),
@@ -188,6 +209,7 @@ impl Slot {
             route,
             code: error.code().name(),
             language: error.language(),
+            trace_id,
             message: error.message(),
         }
     }
@@ -208,6 +230,7 @@ impl Slot {
             texts.route,
             texts.code,
             texts.language.unwrap_or_default(),
+            texts.trace_id.unwrap_or_default(),
         ];
         for (end, part) in self.ends.iter_mut().zip(firsts) {
             self.text.push_str(part);
@@ -216,12 +239,13 @@ impl Slot {
         self.text.push_str(texts.message);
         self.has_principal = texts.principal.is_some();
         self.has_language = texts.language.is_some();
+        self.has_trace_id = texts.trace_id.is_some();
         self.status = status;
         self.details = details;
         self.timestamp = at;
     }
 
-    /// The `i`-th string (0: request_id ... 5: language, 6: message).
+    /// The `i`-th string (0: request_id ... 5: language, 6: trace_id, 7: message).
     fn part(&self, i: usize) -> &str {
         let start = match i {
             0 => 0,
@@ -238,13 +262,14 @@ impl Slot {
     fn to_record(&self) -> ErrorRecord {
         ErrorRecord {
             request_id: self.part(0).to_owned(),
+            trace_id: self.has_trace_id.then(|| self.part(6).to_owned()),
             principal: self.has_principal.then(|| self.part(1).to_owned()),
             method: self.part(2).to_owned(),
             route: self.part(3).to_owned(),
             status: self.status,
             code: self.part(4).to_owned(),
             language: self.has_language.then(|| self.part(5).to_owned()),
-            message: self.part(6).to_owned(),
+            message: self.part(7).to_owned(),
             details: self.details.clone(),
             timestamp: self.timestamp,
         }
@@ -330,8 +355,9 @@ impl ErrorSink for MemoryErrorSink {
         method: &str,
         route: &str,
         principal: Option<&str>,
+        trace_id: Option<&str>,
     ) {
-        let texts = Slot::texts(error, method, route, principal);
+        let texts = Slot::texts(error, method, route, principal, trace_id);
         let details = error.details().cloned();
         let at = error.timestamp().unwrap_or_else(OffsetDateTime::now_utc);
         let mut ring = self.lock();
@@ -374,6 +400,8 @@ mod tests {
     use super::*;
     use backstop::Code;
 
+    const TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+
     fn record(id: &str) -> ErrorRecord {
         let e = ApiError::new(Code::NOT_FOUND).with_request_id(id);
         ErrorRecord::new(&e, 404, "GET", "/x", Some("p1"))
@@ -398,20 +426,23 @@ mod tests {
         let first = ApiError::new(Code::VALIDATION_ERROR)
             .with_field("email", "Enter a valid email address.")
             .with_request_id("a-much-longer-request-id-than-the-next");
-        sink.record_error(&first, 422, "POST", "/users", Some("p1"));
-        sink.record_error(&first, 422, "POST", "/users", Some("p1"));
+        sink.record_error(&first, 422, "POST", "/users", Some("p1"), Some(TRACE));
+        sink.record_error(&first, 422, "POST", "/users", Some("p1"), Some(TRACE));
         // Full now: this one overwrites the oldest slot in place.
         let e = ApiError::new(Code::NOT_FOUND).with_request_id("b");
-        sink.record_error(&e, 404, "GET", "/x", Some("p2"));
+        sink.record_error(&e, 404, "GET", "/x", Some("p2"), None);
         assert_eq!(sink.len(), 2);
         let got = sink.lookup("b").await.unwrap();
         assert_eq!(got, ErrorRecord::new(&e, 404, "GET", "/x", Some("p2")));
         assert!(got.details.is_none());
         // The next overwrites the second slot, dropping its principal and details.
         let e = ApiError::new(Code::NOT_FOUND).with_request_id("c");
-        sink.record_error(&e, 404, "GET", "/y", None);
+        sink.record_error(&e, 404, "GET", "/y", None, Some(TRACE));
         let got = sink.lookup("c").await.unwrap();
-        assert_eq!(got, ErrorRecord::new(&e, 404, "GET", "/y", None));
+        assert_eq!(
+            got,
+            ErrorRecord::new(&e, 404, "GET", "/y", None).with_trace_id(Some(TRACE))
+        );
     }
 
     #[tokio::test]
@@ -420,12 +451,13 @@ mod tests {
         let e = ApiError::validation()
             .with_field("email", "Enter a valid email address.")
             .with_request_id("v-1");
-        let kept = ErrorRecord::new(&e, 422, "POST", "/users/{id}", Some(""));
+        let kept =
+            ErrorRecord::new(&e, 422, "POST", "/users/{id}", Some("")).with_trace_id(Some(TRACE));
         sink.record(kept.clone());
         assert_eq!(sink.lookup("v-1").await, Some(kept));
         assert!(sink.lookup_for("v-1", "").await.is_some());
         // The same id again: the latest record wins (equal timestamps: the last one kept).
-        sink.record_error(&e, 400, "PUT", "/users", None);
+        sink.record_error(&e, 400, "PUT", "/users", None, None);
         let latest = ErrorRecord::new(&e, 400, "PUT", "/users", None);
         assert_eq!(sink.lookup("v-1").await, Some(latest));
         assert!(sink.lookup_for("v-1", "").await.is_none());

@@ -10,11 +10,9 @@ use crate::auth::CredentialRefresher;
 use crate::backoff::{Backoff, Jitter};
 use crate::breaker::{Breakers, CircuitBreakerConfig, CircuitState, StateListener};
 use crate::budget::{RetryBudget, RetryBudgetConfig};
-use crate::client::{Client, Inner};
+use crate::client::Client;
 use crate::pacing::Pacer;
-
-/// The sleep used between attempts and for pacing (replaceable for tests and simulations).
-pub type SleepFn = Arc<dyn Fn(Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+use crate::policies::{Inner, SleepFn};
 
 /// Builds a [`Client`]. Defaults (docs/CONTRACT.md §11):
 ///
@@ -277,5 +275,24 @@ impl ClientBuilder {
                 accept_language: self.accept_language,
             },
         )
+    }
+}
+
+// Here rather than in `client.rs`, so that the client does not import its builder (which builds it).
+impl Client {
+    /// A client with the defaults of [`ClientBuilder`].
+    pub fn new() -> Self {
+        ClientBuilder::new().build()
+    }
+
+    /// A builder for a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+}
+
+impl Default for Client {
+    fn default() -> Self {
+        Self::new()
     }
 }

@@ -1,20 +1,14 @@
 //! [`Client`]: a `reqwest::Client` that retries right, budgets its retries and breaks circuits.
 
 use std::fmt;
-use std::sync::{Arc, RwLock};
-use std::time::Duration;
+use std::sync::Arc;
 
-use reqwest::header::HeaderValue;
 use reqwest::{IntoUrl, Method};
 
-use crate::auth::CredentialRefresher;
-use crate::backoff::Backoff;
 use crate::breaker::{Breakers, CircuitState};
-use crate::budget::RetryBudget;
-use crate::builder::{ClientBuilder, SleepFn};
 use crate::error::Error;
-use crate::pacing::Pacer;
-use crate::request::{RequestBuilder, RequestOptions};
+use crate::policies::{Inner, RequestOptions};
+use crate::request::RequestBuilder;
 
 /// An HTTP client speaking the backstop contract (docs/CONTRACT.md §11). Cheap to clone: clones share
 /// the connection pool, the retry budget, the circuit breakers, the pacing holds and the refreshed
@@ -23,35 +17,6 @@ use crate::request::{RequestBuilder, RequestOptions};
 pub struct Client {
     pub(crate) http: reqwest::Client,
     pub(crate) inner: Arc<Inner>,
-}
-
-pub(crate) struct Inner {
-    pub(crate) max_attempts: u32,
-    pub(crate) backoff: Backoff,
-    pub(crate) throttle_backoff: Backoff,
-    pub(crate) retry_after_cap: Duration,
-    pub(crate) hedge_after: Option<Duration>,
-    pub(crate) pacer: Option<Pacer>,
-    pub(crate) deadline: Option<Duration>,
-    pub(crate) auto_idempotency_key: bool,
-    pub(crate) budget: Option<RetryBudget>,
-    pub(crate) breakers: Option<Breakers>,
-    pub(crate) refresher: Option<Arc<dyn CredentialRefresher>>,
-    /// The credential from the last refresh; replaces `Authorization` on every request once set.
-    pub(crate) credential: RwLock<Credential>,
-    /// Held while the refresh hook runs: concurrent 401s wait for one refresh and share its result.
-    pub(crate) refreshing: tokio::sync::Mutex<()>,
-    pub(crate) sleep: SleepFn,
-    /// `Accept-Language` for requests that set none.
-    pub(crate) accept_language: Option<HeaderValue>,
-}
-
-/// The refreshed credential and how many refreshes there have been (0: none yet, the caller's own
-/// `Authorization` is used).
-#[derive(Default)]
-pub(crate) struct Credential {
-    pub(crate) value: Option<HeaderValue>,
-    pub(crate) generation: u64,
 }
 
 impl fmt::Debug for Client {
@@ -68,23 +33,7 @@ impl fmt::Debug for Client {
     }
 }
 
-impl Default for Client {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Client {
-    /// A client with the defaults of [`ClientBuilder`].
-    pub fn new() -> Self {
-        ClientBuilder::new().build()
-    }
-
-    /// A builder for a client.
-    pub fn builder() -> ClientBuilder {
-        ClientBuilder::new()
-    }
-
     pub(crate) fn from_inner(http: reqwest::Client, inner: Inner) -> Self {
         Client {
             http,

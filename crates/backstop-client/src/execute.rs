@@ -13,9 +13,8 @@ use crate::attempt::{Outcome, attempt, hedged};
 use crate::auth::CredentialRefresher;
 use crate::breaker::Admission;
 use crate::budget::RetryToken;
-use crate::client::Inner;
 use crate::error::{BoxError, Error};
-use crate::request::{IDEMPOTENCY_KEY, RequestOptions};
+use crate::policies::{IDEMPOTENCY_KEY, Inner, RequestOptions};
 use crate::transport::{SendError, Transport};
 
 pub(crate) async fn run<T: Transport>(

@@ -128,6 +128,7 @@ mod execute;
 #[cfg(feature = "middleware")]
 mod middleware;
 mod pacing;
+mod policies;
 mod ratelimit;
 mod request;
 mod transport;
@@ -137,12 +138,13 @@ pub use auth::{CredentialRefresher, RefreshFuture};
 pub use backoff::{Backoff, Jitter};
 pub use breaker::{CircuitBreakerConfig, CircuitState, StateListener, TripPolicy};
 pub use budget::RetryBudgetConfig;
-pub use builder::{ClientBuilder, SleepFn};
+pub use builder::ClientBuilder;
 pub use client::Client;
 pub use error::{BoxError, Error};
 #[cfg(feature = "middleware")]
 pub use middleware::{DecodedError, Middleware};
-pub use request::{IDEMPOTENCY_KEY, RequestBuilder};
+pub use policies::{IDEMPOTENCY_KEY, SleepFn};
+pub use request::RequestBuilder;
 
 /// Re-exported: the contract core (error type, codes, profiles).
 pub use backstop;

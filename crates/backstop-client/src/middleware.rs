@@ -36,9 +36,8 @@ use http::Extensions;
 use reqwest::{Request, Response};
 use reqwest_middleware::Next;
 
-use crate::client::Inner;
 use crate::error::Error;
-use crate::request::RequestOptions;
+use crate::policies::{Inner, RequestOptions};
 use crate::transport::{SendError, Transport};
 
 /// The policies of a [`Client`](crate::Client) as a `reqwest-middleware` middleware; build it with

@@ -7,20 +7,8 @@ use serde::Serialize;
 
 use std::sync::Arc;
 
-use crate::client::Inner;
 use crate::error::Error;
-
-/// The `Idempotency-Key` header.
-pub use backstop::headers::IDEMPOTENCY_KEY;
-
-/// Per-request overrides of the client's settings.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct RequestOptions {
-    pub(crate) max_attempts: Option<u32>,
-    pub(crate) deadline: Option<Duration>,
-    pub(crate) auto_idempotency_key: Option<bool>,
-    pub(crate) hedge_after: Option<Option<Duration>>,
-}
+use crate::policies::{IDEMPOTENCY_KEY, Inner, RequestOptions};
 
 /// A request being built; [`send`](Self::send) runs it through the client's policies.
 #[must_use = "a request does nothing until it is sent"]

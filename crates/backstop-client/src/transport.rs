@@ -6,7 +6,7 @@ use std::future::Future;
 use reqwest::{Request, Response};
 
 #[cfg(feature = "middleware")]
-use crate::error::BoxError;
+use backstop::BoxError;
 
 /// Why an attempt got no response.
 #[derive(Debug)]

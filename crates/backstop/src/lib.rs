@@ -2,7 +2,8 @@
 //!
 //! One error contract for an HTTP API, with no I/O and no async: the catalog of [`Code`]s, the
 //! [`ApiError`] type with its field violations, the four wire [`Profile`]s (encode and [`decode`]),
-//! retry classification, `Retry-After` parsing and request-id rules. The server side lives in
+//! retry classification, `Retry-After` parsing, request-id rules and W3C `traceparent`
+//! parsing ([`trace`]). The server side lives in
 //! `backstop-axum`, the client side in `backstop-client`; both speak through this crate.
 //!
 //! [`decode`] reads any error body: the four profiles, and the error shapes of Google (AIP-193),
@@ -52,6 +53,7 @@ mod retry;
 mod retry_after;
 pub mod schema;
 mod timestamp;
+pub mod trace;
 
 pub use catalog::{CatalogEntry, WireSpelling, catalog_entries, catalog_json, catalog_markdown};
 pub use code::{
@@ -62,11 +64,12 @@ pub use decode::{
 };
 pub use details::{Details, FieldViolations, path_to_pointer, pointer_to_path};
 pub use error::{ApiError, BoxError};
-pub use profile::{Encoded, JSON, PROBLEM_JSON, Profile, UnknownProfile, format_timestamp};
+pub use profile::{Encoded, JSON, PROBLEM_JSON, Profile, UnknownProfile};
 pub use request_id::{MAX_REQUEST_ID_LEN, is_valid_request_id, new_request_id};
 pub use retry::{is_idempotent_method, is_retryable, is_safe_method};
 pub use retry_after::{MAX_RETRY_AFTER, format_retry_after, parse_retry_after, retry_after_secs};
 pub use schema::envelope_schema;
+pub use timestamp::format_timestamp;
 
 /// Re-exported so users can name statuses, methods and headers without a direct `http` dependency.
 pub use http;

@@ -27,7 +27,7 @@ use serde::Serialize;
 
 use crate::code::Code;
 use crate::error::ApiError;
-use crate::profile::format_timestamp;
+use crate::timestamp::format_timestamp;
 
 /// An error code of RFC 6749 §5.2.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -13,7 +13,6 @@ use time::OffsetDateTime;
 use crate::code::Code;
 use crate::details::{Details, path_to_pointer};
 use crate::error::ApiError;
-pub use crate::timestamp::format_timestamp;
 use crate::timestamp::timestamp_bytes;
 
 /// A wire profile: the JSON shape of error bodies.
@@ -414,11 +413,12 @@ mod tests {
             datetime!(2000-01-01 00:00:00.0 UTC),
         ];
         for t in times {
-            assert_eq!(super::format_timestamp(t), plain(t), "{t}");
+            assert_eq!(crate::format_timestamp(t), plain(t), "{t}");
         }
     }
 
     use super::*;
+    use crate::format_timestamp;
     use time::macros::datetime;
 
     #[test]

@@ -1,4 +1,5 @@
-//! RFC 3339 timestamps for error bodies, written by hand because they are on every error response.
+//! RFC 3339 timestamps of error envelopes, written by hand (a leaf module: the serde profiles and the
+//! fast canonical encoder both use it).
 
 use time::OffsetDateTime;
 

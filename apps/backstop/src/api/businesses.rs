@@ -13,8 +13,8 @@ use utoipa::ToSchema;
 use super::AppState;
 use super::auth::{BUSINESS_SCOPE, PARTNER_SCOPE};
 use super::created::{respond, stored_json};
-use super::openapi::{Country, Currency, email, text_255};
 use super::page::{PageQuery, Paginated};
+use super::schema_fields::{Country, Currency, email, text_255};
 use super::validate::{self, trimmed};
 use crate::db::{Business, Completion, Insert, NewBusiness, millis_to_rfc3339};
 

@@ -13,8 +13,8 @@ use utoipa::ToSchema;
 use super::AppState;
 use super::auth::require_business;
 use super::created::{respond, stored_json};
-use super::openapi::{email, text_255};
 use super::page::{PageQuery, Paginated};
+use super::schema_fields::{email, text_255};
 use super::validate::{self, trimmed};
 use crate::db::{Completion, Customer, Insert, NewCustomer, millis_to_rfc3339};
 

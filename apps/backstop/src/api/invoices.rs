@@ -13,8 +13,8 @@ use utoipa::ToSchema;
 use super::AppState;
 use super::auth::require_business;
 use super::created::{respond, stored_json};
-use super::openapi::{Currency, date, optional_text_255, text_64, text_500};
 use super::page::{PageQuery, Paginated};
+use super::schema_fields::{Currency, date, optional_text_255, text_64, text_500};
 use super::validate::{self, trimmed};
 use crate::db::{Completion, Insert, Invoice, LineItem, NewInvoice, millis_to_rfc3339};
 

@@ -14,6 +14,7 @@ mod metrics;
 pub mod openapi;
 mod page;
 mod requests;
+mod schema_fields;
 mod validate;
 
 use std::sync::Arc;

@@ -15,6 +15,9 @@ use super::AppState;
 pub struct ErrorRecordView {
     /// The request's id.
     request_id: String,
+    /// The trace id of the request's W3C `traceparent` (32 lowercase hex digits), when it had one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trace_id: Option<String>,
     /// Its method.
     method: String,
     /// The route template it matched.
@@ -52,6 +55,7 @@ pub async fn show(
     };
     Ok(axum::Json(ErrorRecordView {
         request_id: r.request_id,
+        trace_id: r.trace_id,
         method: r.method,
         route: r.route,
         status: r.status,

@@ -43,6 +43,8 @@ pub struct ErrorRecordRow {
     pub message: String,
     /// The language the message was sent in.
     pub language: Option<String>,
+    /// The trace id of the request's W3C `traceparent`, when it had one.
+    pub trace_id: Option<String>,
     /// Client-visible details, JSON text.
     pub details: Option<String>,
     /// When, unix millis.
@@ -53,6 +55,7 @@ impl ErrorRecordRow {
     fn into_record(self) -> ErrorRecord {
         ErrorRecord {
             request_id: self.request_id,
+            trace_id: self.trace_id,
             principal: self.partner_id,
             method: self.method,
             route: self.route,
@@ -222,11 +225,12 @@ impl Db {
                     .and_then(|d| serde_json::to_string(d).ok());
                 let created_at = (r.timestamp.unix_timestamp_nanos() / 1_000_000) as i64;
                 sqlx::query(
-                    "INSERT INTO error_records (request_id, partner_id, method, route, status, code, message, details, created_at, language) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                    "INSERT INTO error_records (request_id, partner_id, method, route, status, code, message, details, created_at, language, trace_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
                      ON CONFLICT (request_id) DO UPDATE SET partner_id = EXCLUDED.partner_id, method = EXCLUDED.method, \
                      route = EXCLUDED.route, status = EXCLUDED.status, code = EXCLUDED.code, message = EXCLUDED.message, \
-                     details = EXCLUDED.details, created_at = EXCLUDED.created_at, language = EXCLUDED.language",
+                     details = EXCLUDED.details, created_at = EXCLUDED.created_at, language = EXCLUDED.language, \
+                     trace_id = EXCLUDED.trace_id",
                 )
                 .bind(&r.request_id)
                 .bind(&r.principal)
@@ -238,6 +242,7 @@ impl Db {
                 .bind(details)
                 .bind(created_at)
                 .bind(&r.language)
+                .bind(&r.trace_id)
                 .execute(&mut *c)
                 .await?;
             }
@@ -254,7 +259,7 @@ impl Db {
         let since = now_millis() - retention.as_millis() as i64;
         Ok(on_pool!(self, |p| {
             sqlx::query_as(
-                "SELECT request_id, partner_id, method, route, status, code, message, language, details, created_at \
+                "SELECT request_id, partner_id, method, route, status, code, message, language, trace_id, details, created_at \
                  FROM error_records WHERE request_id = $1 AND created_at >= $2",
             )
             .bind(request_id)

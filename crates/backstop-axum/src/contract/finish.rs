@@ -9,7 +9,9 @@ use axum::http::uri::PathAndQuery;
 use axum::http::{Method, header};
 use axum::response::Response;
 use backstop::headers::X_REQUEST_ID;
+use backstop::trace::TraceId;
 use backstop::{ApiError, Code, Profile};
+use tracing::Span;
 
 use super::Shared;
 use super::foreign::decode_foreign;
@@ -24,6 +26,8 @@ use crate::response::{
 /// What the way out needs to know about the request.
 pub(crate) struct Finish {
     pub(crate) id: RequestId,
+    /// The trace id of the request's valid `traceparent`, if any.
+    pub(crate) trace_id: Option<TraceId>,
     /// The request's `Accept-Language`, when the contract localizes.
     pub(crate) accept_language: Option<axum::http::HeaderValue>,
     pub(crate) method: Method,
@@ -100,6 +104,10 @@ fn set_oauth2_headers(
 }
 
 impl Finish {
+    fn trace_id(&self) -> Option<&str> {
+        self.trace_id.as_ref().map(TraceId::as_str)
+    }
+
     fn route(&self) -> &str {
         match (&self.route, &self.path) {
             (Some(route), _) => route.as_str(),
@@ -133,7 +141,9 @@ impl Finish {
         mut parts: axum::http::response::Parts,
         code: &Code,
         content_language: Option<axum::http::HeaderValue>,
+        span: &Span,
     ) -> Response {
+        span.record("error.type", code.name());
         let status = parts.status;
         let profile = self.shared.profile;
         strip_body_headers(&mut parts.headers);
@@ -151,6 +161,7 @@ impl Finish {
         let principal = parts.extensions.get::<PrincipalId>().map(|p| p.0.as_str());
         let logged = Logged {
             request_id: self.id.as_str(),
+            trace_id: self.trace_id(),
             code: code.name(),
             error: None,
         };
@@ -170,8 +181,9 @@ impl Finish {
         Response::from_parts(parts, body)
     }
 
-    /// Echoes the request id; rewrites, logs and records an error response.
-    pub(crate) fn finish(self, mut response: Response) -> Response {
+    /// Echoes the request id; rewrites, logs and records an error response, and records its code
+    /// as `error.type` on the request's `span`.
+    pub(crate) fn finish(self, mut response: Response, span: &Span) -> Response {
         if !(response.status().is_client_error() || response.status().is_server_error()) {
             // The hot path: one header insert, nothing else.
             response
@@ -222,7 +234,7 @@ impl Finish {
                         if let Some(content_language) = as_written
                             && self.needs_no_error(&code)
                         {
-                            return self.finish_bare(parts, &code, content_language);
+                            return self.finish_bare(parts, &code, content_language, span);
                         }
                     }
                     let error = ApiError::from_status(parts.status);
@@ -260,8 +272,12 @@ impl Finish {
 
         let principal = parts.extensions.get::<PrincipalId>().map(|p| p.0.as_str());
         let status = parts.status;
+        span.record("error.type", error.code().name());
         log_error(
-            (&error).into(),
+            Logged {
+                trace_id: self.trace_id(),
+                ..(&error).into()
+            },
             status,
             &self.method,
             self.route(),
@@ -278,6 +294,7 @@ impl Finish {
                 self.method.as_str(),
                 self.route(),
                 principal,
+                self.trace_id(),
             );
         }
 

@@ -29,10 +29,12 @@ fn source_chain(error: &ApiError) -> String {
     out
 }
 
-/// What one error log line says beyond the request's facts: the request id, the code, and the
-/// error itself when there is one (for the source chain of a 5xx).
+/// What one error log line says beyond the request's facts: the request id, the trace id of a
+/// valid `traceparent`, the code, and the error itself when there is one (for the source chain of
+/// a 5xx).
 pub(crate) struct Logged<'a> {
     pub(crate) request_id: &'a str,
+    pub(crate) trace_id: Option<&'a str>,
     pub(crate) code: &'a str,
     pub(crate) error: Option<&'a ApiError>,
 }
@@ -41,6 +43,7 @@ impl<'a> From<&'a ApiError> for Logged<'a> {
     fn from(error: &'a ApiError) -> Self {
         Logged {
             request_id: error.request_id().unwrap_or_default(),
+            trace_id: None,
             code: error.code().name(),
             error: Some(error),
         }
@@ -134,6 +137,7 @@ pub(crate) fn log_error(
     };
     let Logged {
         request_id,
+        trace_id,
         code,
         error,
     } = logged;
@@ -144,6 +148,7 @@ pub(crate) fn log_error(
         let source = error.map(source_chain).unwrap_or_default();
         tracing::error!(
             request_id,
+            trace_id,
             method = %method,
             route,
             status = status.as_u16(),
@@ -157,6 +162,7 @@ pub(crate) fn log_error(
     } else if status == StatusCode::NOT_FOUND || status == StatusCode::METHOD_NOT_ALLOWED {
         tracing::info!(
             request_id,
+            trace_id,
             method = %method,
             route,
             status = status.as_u16(),
@@ -169,6 +175,7 @@ pub(crate) fn log_error(
     } else {
         tracing::warn!(
             request_id,
+            trace_id,
             method = %method,
             route,
             status = status.as_u16(),

@@ -12,6 +12,7 @@ use axum::body::Body;
 use axum::body::HttpBody as _;
 use axum::extract::{MatchedPath, Request};
 use axum::response::{IntoResponse, Response};
+use backstop::trace::{TraceId, TraceParent};
 use backstop::{ApiError, BoxError, Code, Profile};
 use pin_project_lite::pin_project;
 use tokio::sync::OwnedSemaphorePermit;
@@ -91,6 +92,13 @@ where
                 id
             }
         };
+        // The caller's trace (W3C `traceparent`), logged and recorded next to the request id
+        // (docs/CONTRACT.md §4). One header lookup; the id is copied inline, never allocated.
+        let trace_id = req
+            .headers()
+            .get(backstop::headers::TRACEPARENT)
+            .and_then(|v| TraceParent::parse_bytes(v.as_bytes()))
+            .map(|tp| tp.trace_id);
         let method = req.method().clone();
         let route = req.extensions().get::<MatchedPath>().cloned();
         // With no matched route, the log and the record name the raw path; keep it only when an
@@ -104,8 +112,11 @@ where
             tracing::info_span!(
                 "request",
                 request_id = id.as_str(),
+                trace_id = trace_id.as_ref().map(TraceId::as_str),
                 method = %method,
                 route = route.as_ref().map(MatchedPath::as_str).unwrap_or_else(|| req.uri().path()),
+                // OpenTelemetry's `error.type`: the contract code, recorded when the response is an error.
+                "error.type" = tracing::field::Empty,
             )
         } else {
             Span::none()
@@ -128,6 +139,7 @@ where
 
         let finish = Finish {
             id,
+            trace_id,
             accept_language,
             method,
             route,
@@ -273,7 +285,7 @@ where
                 crate::Error(ApiError::new(Code::INTERNAL_ERROR)).into_response()
             ));
         };
-        Poll::Ready(Ok(finish.finish(response)))
+        Poll::Ready(Ok(finish.finish(response, this.span)))
     }
 }
 

@@ -7,7 +7,6 @@
 //! side.
 
 mod errors;
-mod fields;
 mod operations;
 
 use std::collections::BTreeMap;
@@ -29,7 +28,8 @@ use utoipa::openapi::{
     ContentBuilder, InfoBuilder, OpenApiBuilder, PathsBuilder, Required, ResponseBuilder,
 };
 
-pub use fields::{
+use super::schema_fields as fields;
+pub use super::schema_fields::{
     Country, Currency, IDEMPOTENCY_KEY_PATTERN, date, email, optional_text_255, text_64, text_255,
     text_500,
 };

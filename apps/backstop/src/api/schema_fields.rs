@@ -1,3 +1,6 @@
+//! The OpenAPI schemas of the fields the handlers' bodies declare (a leaf module: the handlers and
+//! `openapi` both import it, neither through the other).
+//!
 //! Schemas of values the API checks with its own garde rules (currencies, countries) and of the headers it sends
 //! and reads, each built from the constant the server checks with, so the document and the checks
 //! cannot drift apart.
@@ -11,7 +14,7 @@ use utoipa::openapi::schema::{
 };
 use utoipa::{PartialSchema, ToSchema};
 
-use super::super::validate::{
+use super::validate::{
     CURRENCIES, DATE_PATTERN, EMAIL_PATTERN, MAX_EMAIL_LEN, NON_BLANK_PATTERN, countries,
 };
 
