@@ -150,5 +150,17 @@ async fn validation_lists_every_field_with_seed_messages() {
         json!({"page": ["Must be at least 1."], "page_size": ["Must be at most 100."]}),
         "{body}"
     );
+
+    // An empty page parameter is not an integer: refused, not read as absent.
+    let r = reqwest::Client::new()
+        .get(format!("{base}/invoices/?page=&page_size=5"))
+        .bearer_auth(&btoken)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "INVALID_PARAMETER", "{body}");
+    assert!(body["error"]["details"]["page"].is_array(), "{body}");
     srv.stop().await;
 }

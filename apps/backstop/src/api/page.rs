@@ -16,11 +16,20 @@ pub struct PageQuery {
     /// The page, from 1.
     #[param(minimum = 1, maximum = 4_294_967_295_i64, format = Int64)]
     #[garde(inner(range(min = 1)))]
+    #[serde(default, deserialize_with = "integer")]
     page: Option<u32>,
     /// Items per page (default 20).
     #[param(minimum = 1, maximum = 100)]
     #[garde(inner(range(min = 1, max = MAX_PAGE_SIZE)))]
+    #[serde(default, deserialize_with = "integer")]
     page_size: Option<u32>,
+}
+
+/// A page parameter, when present, must be an integer: `?page=` is refused (400
+/// `INVALID_PARAMETER`) rather than read as absent, which `serde_html_form` does for an `Option`
+/// by default. The document types both parameters as integers, and an empty value is not one.
+fn integer<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    u32::deserialize(d).map(Some)
 }
 
 /// A checked page request.
