@@ -4,6 +4,10 @@
 //! behind by a crashed process blocks repeats the same way until its lease ends, then a repeat takes
 //! it over and runs exactly once.
 //!
+//! A claim row left behind by a release that committed claims before the handler ran blocks
+//! repeats until its lease ends too. Two instances sharing one database hold their claims apart;
+//! of two requests with one key running on both, only one can commit, and the other gets 409.
+//!
 //! Live in flight (Postgres): the first request is held inside its handler, after its claim, by an
 //! exclusive lock on the `invoices` table taken from another connection.
 
@@ -150,6 +154,73 @@ async fn same_key_in_flight_gets_409_then_the_first_response_is_replayed() {
 }
 
 #[tokio::test]
+async fn the_same_key_on_two_instances_at_once_makes_one_invoice_and_a_409() {
+    let Some(url) = postgres_url().await else {
+        eprintln!("skipping: BACKSTOP_TEST_DATABASE_URL is not set");
+        return;
+    };
+    let f = fixture(&url, Duration::from_secs(30)).await;
+    let other = start(config(&url)).await;
+    let mut lock = sqlx::PgConnection::connect(&url).await.unwrap();
+    sqlx::query("BEGIN").execute(&mut lock).await.unwrap();
+    sqlx::query("LOCK TABLE invoices IN EXCLUSIVE MODE")
+        .execute(&mut lock)
+        .await
+        .unwrap();
+
+    // Both requests pass their claims (each instance knows only its own) and wait on the lock.
+    let on_first = tokio::spawn(f.post("inv-two").send());
+    let path = format!("/v1/platform/businesses/{}/invoices/", f.biz);
+    let on_other = tokio::spawn(
+        reqwest::Client::new()
+            .post(other.url(&path))
+            .bearer_auth(&f.btoken)
+            .header("idempotency-key", "inv-two")
+            .timeout(Duration::from_secs(10))
+            .json(&f.body)
+            .send(),
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!on_first.is_finished() && !on_other.is_finished());
+    sqlx::query("ROLLBACK").execute(&mut lock).await.unwrap();
+
+    let mut answers = Vec::new();
+    for answer in [on_first, on_other] {
+        let answer = answer.await.unwrap().unwrap();
+        let status = answer.status().as_u16();
+        let body: Value = answer.json().await.unwrap();
+        answers.push((status, body));
+    }
+    answers.sort_by_key(|(status, _)| *status);
+    assert_eq!(
+        answers.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
+        [201, 409],
+        "{answers:?}"
+    );
+    assert_eq!(answers[1].1["error"]["code"], "IDEMPOTENCY_KEY_IN_USE");
+    assert_eq!(f.invoices().await, 1, "one invoice, not two");
+
+    // The loser's retry, on either instance, replays the winner.
+    let replay = reqwest::Client::new()
+        .post(other.url(&path))
+        .bearer_auth(&f.btoken)
+        .header("idempotency-key", "inv-two")
+        .json(&f.body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status(), 201);
+    assert_eq!(replay.headers()["idempotent-replayed"], "true");
+    assert_eq!(
+        replay.json::<Value>().await.unwrap()["id"],
+        answers[0].1["id"]
+    );
+    lock.close().await.unwrap();
+    other.stop().await;
+    f.srv.stop().await;
+}
+
+#[tokio::test]
 async fn a_claim_orphaned_by_a_crash_blocks_until_its_lease_ends_then_runs_once() {
     let dir = tempfile::tempdir().unwrap();
     let mut urls = vec![format!("sqlite://{}", dir.path().join("b.db").display())];
@@ -157,7 +228,8 @@ async fn a_claim_orphaned_by_a_crash_blocks_until_its_lease_ends_then_runs_once(
     for url in urls {
         let lease = Duration::from_secs(2);
         let f = fixture(&url, lease).await;
-        // What a process killed inside the handler leaves behind: the committed claim, no invoice.
+        // What an earlier release killed inside the handler left behind: the committed claim, no
+        // invoice.
         let path = format!("/v1/platform/businesses/{}/invoices/", f.biz);
         let fingerprint = Fingerprint::of(
             &reqwest::Method::POST,

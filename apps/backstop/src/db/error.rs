@@ -28,10 +28,13 @@ pub enum DbError {
     /// A query failed.
     #[error("database query failed: {0}")]
     Query(#[from] sqlx::Error),
-    /// A claimed idempotency key was taken over (its lease ran out) before this request could
-    /// complete it; the request's write was rolled back.
-    #[error("the idempotency claim was lost before the write committed")]
+    /// Another request with the same idempotency key committed its outcome first (on another
+    /// instance, or after this request's lease ran out); this request's write was rolled back.
+    #[error("another request with the idempotency key committed first; the write was rolled back")]
     ClaimLost,
+    /// This process holds as many idempotency claims as it may; the request did not run.
+    #[error("too many keyed requests in flight")]
+    TooManyClaims,
 }
 
 impl DbError {
@@ -40,7 +43,7 @@ impl DbError {
     pub fn is_unavailable(&self) -> bool {
         match self {
             DbError::Connect(e) | DbError::Query(e) => sqlx_is_unavailable(e),
-            DbError::ClaimLost => true,
+            DbError::ClaimLost | DbError::TooManyClaims => true,
             DbError::UnsupportedUrl | DbError::Migrate(_) => false,
         }
     }
@@ -111,6 +114,12 @@ fn conflict_code(code: &str) -> bool {
 
 impl From<DbError> for ApiError {
     fn from(e: DbError) -> Self {
+        if matches!(e, DbError::ClaimLost) {
+            // The other request's outcome is committed: a retry replays it (docs/CONTRACT.md §9.4).
+            return ApiError::new(Code::IDEMPOTENCY_KEY_IN_USE)
+                .with_retry_after(Duration::from_secs(1))
+                .with_source(e);
+        }
         if e.is_unavailable() {
             ApiError::unavailable(UNAVAILABLE_RETRY_AFTER)
                 .with_message("The service cannot store data right now; retry later")

@@ -6,6 +6,7 @@
 //! is written once and run on whichever pool is configured by `on_pool!`. Migrations are per
 //! backend (`migrations/sqlite`, `migrations/postgres`), embedded in the binary.
 
+mod claims;
 mod error;
 mod health;
 mod idempotency;
@@ -208,19 +209,6 @@ impl Db {
                 .await?;
                 Ok(())
             })?;
-        }
-        Ok(())
-    }
-
-    /// Runs a parameterless `script` on the writer (see [`write::script`]).
-    pub(crate) async fn write_script(&self, script: String) -> Result<(), DbError> {
-        match &self.pool {
-            Pool::Sqlite { write, .. } => {
-                write::script(&self.health, write, script).await?;
-            }
-            Pool::Postgres(p) => {
-                write::script(&self.health, p, script).await?;
-            }
         }
         Ok(())
     }

@@ -8,12 +8,13 @@
 //! going back to the pool; the pool opens a fresh one. (Closing a SQLite connection rolls back
 //! whatever it had open.)
 //!
-//! Bookkeeping writes whose loss a crash could not turn into a duplicate or a lost write (an
-//! idempotency claim, a released claim, a stored 4xx) commit with [`Durability::Relaxed`]: SQLite
-//! `synchronous = NORMAL` for that transaction, Postgres `synchronous_commit = off`. They reach the
-//! disk with the next fully durable commit (both logs are written in order, and a full commit
-//! flushes everything before it), and a claim lost to a power cut is the same as no claim: the
-//! request's own write, which completes the claim, is always fully durable.
+//! Bookkeeping writes whose loss a crash could not turn into a duplicate or a lost write (the
+//! stored outcome of a request that wrote nothing else, a 4xx) commit with [`Durability::Relaxed`]:
+//! SQLite `synchronous = NORMAL` for that transaction, Postgres `synchronous_commit = off`. They
+//! reach the disk with the next fully durable commit (both logs are written in order, and a full
+//! commit flushes everything before it); such an outcome lost to a power cut only lets the request
+//! run again, which writes nothing. A create's own write, which carries its key's outcome, is always
+//! fully durable.
 
 use sqlx::{Connection, Database, Executor, Pool};
 
@@ -120,7 +121,10 @@ where
             Err(e) => (Err(e.into()), false),
         },
         Err(e) => {
-            let clean = is_constraint_violation(&e) && tx.rollback().await.is_ok();
+            // A constraint violation, or a lost idempotency claim the body noticed itself: the
+            // statement failed cleanly and the rollback leaves the connection reusable.
+            let clean = (is_constraint_violation(&e) || matches!(e, DbError::ClaimLost))
+                && tx.rollback().await.is_ok();
             (Err(e), clean)
         }
     }
@@ -133,33 +137,4 @@ fn is_constraint_violation(e: &DbError) -> bool {
         }
         _ => false,
     }
-}
-
-/// Runs `script` (several statements, no parameters) in one round trip on a connection of `pool`,
-/// discarding the connection if it fails, and notes the outcome in `health`.
-pub(crate) async fn script<DB>(
-    health: &WriteHealth,
-    pool: &Pool<DB>,
-    script: String,
-) -> Result<DB::QueryResult, DbError>
-where
-    DB: Database,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-{
-    let result = async {
-        let mut conn = pool.acquire().await?;
-        match sqlx::raw_sql(sqlx::AssertSqlSafe(script))
-            .execute(&mut *conn)
-            .await
-        {
-            Ok(done) => Ok(done),
-            Err(e) => {
-                conn.close_on_drop();
-                Err(DbError::from(e))
-            }
-        }
-    }
-    .await;
-    health.note(&result);
-    result
 }

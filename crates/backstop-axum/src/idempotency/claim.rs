@@ -11,23 +11,29 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use bytes::Bytes;
 
-use super::store::{ClaimToken, StoredKind, StoredResponse};
+use super::store::{ClaimToken, Fingerprint, StoredKind, StoredResponse};
 
 /// The claim a keyed POST or PATCH holds while it runs: the [`IdempotencyLayer`](super::IdempotencyLayer)
 /// puts it in the request extensions once the key is claimed.
 ///
 /// A handler whose side effect is a database write makes exactly-once durable (docs/CONTRACT.md
-/// §9.4) by completing the claim **in the same transaction** as that write, conditionally on still
-/// holding it (`... WHERE key = ? AND claim = ? AND state = 'in flight'`; roll back if no row
-/// matched), and then answering with [`IdempotencyClaim::completed`]: the layer then stores nothing
-/// more and releases nothing. A crash before the commit leaves neither the write nor the completion;
-/// a crash after it leaves both, and the re-send is replayed.
+/// §9.4) by writing the key's outcome **in the same transaction** as that write, conditionally:
+/// completing a claim row its store holds (`... WHERE key = ? AND claim = ? AND state = 'in
+/// flight'`), or, with a store that holds claims in the process, inserting the outcome only if no
+/// live record holds the key (the [`fingerprint`](Self::fingerprint) goes with it). If the
+/// condition fails it rolls back and answers 409 `IDEMPOTENCY_KEY_IN_USE`, which the layer does
+/// not store. Otherwise it answers with [`IdempotencyClaim::completed`]: the layer then stores
+/// nothing more and tells the store
+/// ([`completed_by_application`](super::IdempotencyStore::completed_by_application)). A crash
+/// before the commit leaves neither the write nor the outcome; a crash after it leaves both, and
+/// the re-send is replayed.
 ///
 /// Handlers take it as `Option<IdempotencyClaim>` (absent without a key or without the layer).
 #[derive(Clone, Debug)]
 pub struct IdempotencyClaim {
     key: Arc<str>,
     token: ClaimToken,
+    fingerprint: Fingerprint,
     retention: Duration,
 }
 
@@ -37,10 +43,16 @@ pub struct IdempotencyClaim {
 pub(crate) struct CompletedByApplication;
 
 impl IdempotencyClaim {
-    pub(crate) fn new(key: Arc<str>, token: ClaimToken, retention: Duration) -> Self {
+    pub(crate) fn new(
+        key: Arc<str>,
+        token: ClaimToken,
+        fingerprint: Fingerprint,
+        retention: Duration,
+    ) -> Self {
         IdempotencyClaim {
             key,
             token,
+            fingerprint,
             retention,
         }
     }
@@ -53,6 +65,12 @@ impl IdempotencyClaim {
     /// The proof of this claim.
     pub fn token(&self) -> ClaimToken {
         self.token
+    }
+
+    /// The fingerprint of the request holding the claim, to store with its outcome (a later
+    /// request with the key and another fingerprint is refused as a mismatch).
+    pub fn fingerprint(&self) -> Fingerprint {
+        self.fingerprint
     }
 
     /// How long the completed response is to be replayed.

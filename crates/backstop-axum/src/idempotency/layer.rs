@@ -277,6 +277,7 @@ async fn prepare(config: &Config, req: Request) -> Result<Prepared, ApiError> {
             req.extensions_mut().insert(IdempotencyClaim::new(
                 Arc::from(store_key.as_str()),
                 token,
+                fingerprint,
                 config.retention,
             ));
             Ok(Prepared::Run(
@@ -338,7 +339,9 @@ async fn finish(config: &Config, mut guard: ClaimGuard, response: Response) -> R
         .is_some()
     {
         // Completed in the application's own transaction: nothing to store or release.
-        guard.token = None;
+        if let Some(token) = guard.token.take() {
+            guard.store.completed_by_application(&guard.key, token);
+        }
         return response;
     }
     let status = response.status();
@@ -347,6 +350,12 @@ async fn finish(config: &Config, mut guard: ClaimGuard, response: Response) -> R
         return response;
     }
     if let Some(ErrorExtension(error)) = response.extensions().get::<ErrorExtension>() {
+        if error.code().name() == Code::IDEMPOTENCY_KEY_IN_USE.name() {
+            // The handler found the key taken by another request that committed first (an
+            // application completing claims in its own transaction): not this key's outcome.
+            guard.release().await;
+            return response;
+        }
         // Stored as data; the response goes on unread for the contract to encode.
         let stored = StoredResponse {
             status,

@@ -82,6 +82,15 @@ pub trait IdempotencyStore: Send + Sync + 'static {
         key: &'a str,
         claim: ClaimToken,
     ) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// Called once the application completed the claim in its own transaction
+    /// ([`IdempotencyClaim::completed`](super::IdempotencyClaim::completed)), instead of
+    /// [`complete`](Self::complete) or [`release`](Self::release). Nothing to do for a store whose
+    /// claims live with its records (the default); a store that holds claims in the process (the
+    /// reference API's database store) forgets the claim here.
+    fn completed_by_application(&self, key: &str, claim: ClaimToken) {
+        let _ = (key, claim);
+    }
 }
 
 /// A final response as stored: status, the headers worth replaying, and the body.
