@@ -17,10 +17,12 @@ use std::hint::black_box;
 
 use axum::Router;
 use axum::body::Body;
-use axum::http::Request;
+use axum::http::header::ACCEPT_LANGUAGE;
+use axum::http::{HeaderValue, Request};
 use axum::routing::get;
 use backstop::{ApiError, Code};
 use backstop_axum::{Contract, Error};
+use bytes::Bytes;
 use criterion::{Criterion, criterion_group};
 use futures_util::FutureExt;
 use tower::ServiceExt;
@@ -48,10 +50,29 @@ fn router() -> Router {
         .route("/invalid", get(invalid))
 }
 
+/// A request as hyper hands it over: header values are slices of the connection's read buffer
+/// (a shared `Bytes`, whose clone is a reference count), not copies. Building them with
+/// `HeaderValue::from_str` instead would make every clone of `Accept-Language` allocate, a cost no
+/// served request has.
 fn request(path: &'static str, language: Option<&'static str>) -> Request<Body> {
+    thread_local! {
+        static READ_BUFFER: (Bytes, Bytes) = {
+            let french = Bytes::from(FRENCH.as_bytes().to_vec());
+            let english = Bytes::from(ENGLISH.as_bytes().to_vec());
+            // The first clone makes each buffer shared, as hyper's are by the time headers are parsed.
+            (french.clone(), english.clone())
+        };
+    }
     let mut r = Request::get(path).header("host", "127.0.0.1");
     if let Some(language) = language {
-        r = r.header("accept-language", language);
+        let value = READ_BUFFER.with(|(french, english)| {
+            let bytes = if language == FRENCH { french } else { english };
+            debug_assert!(language == FRENCH || language == ENGLISH);
+            HeaderValue::from_maybe_shared(bytes.clone())
+        });
+        if let Ok(value) = value {
+            r = r.header(ACCEPT_LANGUAGE, value);
+        }
     }
     r.body(Body::empty()).unwrap_or_default()
 }

@@ -63,6 +63,13 @@ impl FieldViolations {
         }
     }
 
+    /// Lets `f` rewrite every message in place (reusing each message's buffer).
+    pub fn for_each_message_mut(&mut self, mut f: impl FnMut(&mut String)) {
+        for (_, messages) in &mut self.entries {
+            messages.iter_mut().for_each(&mut f);
+        }
+    }
+
     /// How many fields have violations.
     pub fn len(&self) -> usize {
         self.entries.len()

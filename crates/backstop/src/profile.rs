@@ -157,12 +157,25 @@ impl Profile {
         timestamp: OffsetDateTime,
         out: &mut Vec<u8>,
     ) {
+        self.encode_status_with_message_into(status, None, request_id, timestamp, out);
+    }
+
+    /// [`encode_status_into`](Self::encode_status_into) with `message` in place of the code's
+    /// default message when given (the same message in another language, say).
+    pub fn encode_status_with_message_into(
+        self,
+        status: StatusCode,
+        message: Option<&str>,
+        request_id: &str,
+        timestamp: OffsetDateTime,
+        out: &mut Vec<u8>,
+    ) {
         let code = Code::for_status(status);
         if self == Profile::Backstop {
             crate::envelope_fast::write_backstop(
                 crate::envelope_fast::Parts {
                     code: code.name(),
-                    message: code.default_message(),
+                    message: message.unwrap_or(code.default_message()),
                     request_id: Some(request_id),
                     timestamp: Some(timestamp),
                     retryable: crate::retry::rule(status, Some(&code), None),
@@ -171,9 +184,12 @@ impl Profile {
             );
             return;
         }
-        let error = ApiError::from_status(status)
+        let mut error = ApiError::from_status(status)
             .with_request_id(request_id)
             .with_timestamp(Some(timestamp));
+        if let Some(message) = message {
+            error.set_message(message.to_owned());
+        }
         self.encode_into(&error, out);
     }
 

@@ -1,6 +1,5 @@
 //! [`Catalog`]: the messages of every language, in Fluent, and the localization of an [`ApiError`].
 
-use std::borrow::Cow;
 use std::sync::Arc;
 
 use fluent_bundle::concurrent::FluentBundle;
@@ -124,10 +123,22 @@ pub struct Catalog {
     english_overridden: bool,
     /// The id of every message.
     ids: std::collections::BTreeSet<String>,
-    /// Per language, every message formatted without arguments (and the language it came out
-    /// in): a code's default message and a plain field message (`This field is required.`) cost
-    /// a map lookup rather than a Fluent format. Built on first use, after every resource is in.
-    formatted: std::sync::OnceLock<Vec<HashMap<String, (String, Lang)>>>,
+    /// Per language, what localizing needs ready, built on first use after every resource is in:
+    /// a code's default message and a plain field message (`This field is required.`) cost one
+    /// map lookup, a pattern's instance a fill of its pieces, rather than a Fluent format.
+    tables: std::sync::OnceLock<Vec<Tables>>,
+}
+
+/// One language's ready-made messages (see [`Catalog::tables`]).
+struct Tables {
+    /// Every message without arguments, by id, formatted (and the language it came out in).
+    by_id: HashMap<String, (String, Lang)>,
+    /// The same messages by their English text, for a text-keyed lookup in one step.
+    by_text: HashMap<String, (String, Lang)>,
+    /// By the index of the English pattern: the message as pieces around its arguments, when it
+    /// has only text and variables (no selector, term or function), so that a fill gives what
+    /// Fluent would.
+    templates: Vec<Option<(Pattern, Lang)>>,
 }
 
 impl std::fmt::Debug for Catalog {
@@ -150,7 +161,7 @@ impl Catalog {
             patterns: Vec::new(),
             english_overridden: false,
             ids: std::collections::BTreeSet::new(),
-            formatted: std::sync::OnceLock::new(),
+            tables: std::sync::OnceLock::new(),
         };
         for (tag, source) in BUILTIN {
             catalog = catalog
@@ -184,7 +195,7 @@ impl Catalog {
                 self.ids.insert(m.id.name.to_owned());
             }
         }
-        self.formatted = std::sync::OnceLock::new();
+        self.tables = std::sync::OnceLock::new();
         if tag.eq_ignore_ascii_case(SOURCE_LANGUAGE) {
             self.learn_patterns(&resource);
         }
@@ -288,6 +299,7 @@ impl Catalog {
         }
         let by_code = if error.message() == error.code().default_message() {
             self.formatted_in(lang, error.code().name())
+                .map(|(text, used)| (text.to_owned(), used))
         } else {
             None
         };
@@ -303,9 +315,25 @@ impl Catalog {
             None => english,
         };
         if let Some(Details::Fields(fields)) = error.details_mut() {
-            fields.map_messages(|m| self.translate(m, lang));
+            fields.for_each_message_mut(|m| {
+                // A plain message is copied into the field's own buffer; a pattern's instance is
+                // formatted anew.
+                if let Some((text, _)) = self.plain_in(lang, m) {
+                    m.clear();
+                    m.push_str(text);
+                } else if let Some((text, _)) = self.pattern_in(m, lang) {
+                    *m = text;
+                }
+            });
         }
         used
+    }
+
+    /// The message of a code in `lang` (its id is the code's name) as the catalog has it ready,
+    /// with the language it came out in: what [`localize`](Self::localize) writes for an error
+    /// that carries its code's default message. `None` if no language has the code.
+    pub fn code_message(&self, lang: Lang, code: &str) -> Option<(&str, Lang)> {
+        self.formatted_in(lang, code)
     }
 
     /// `text` (English) in `lang`, if the catalog recognises it.
@@ -315,15 +343,20 @@ impl Catalog {
 
     /// [`translate`](Self::translate), with the language the text came out in.
     fn translate_in(&self, text: &str, lang: Lang) -> Option<(String, Lang)> {
-        if let Some(id) = self.plain.get(text) {
-            return self.formatted_in(lang, id);
+        if let Some((found, used)) = self.plain_in(lang, text) {
+            return Some((found.to_owned(), used));
         }
-        for pattern in &self.patterns {
+        self.pattern_in(text, lang)
+    }
+
+    /// `text` in `lang` if it is an instance of one of the English patterns with arguments.
+    fn pattern_in(&self, text: &str, lang: Lang) -> Option<(String, Lang)> {
+        for (index, pattern) in self.patterns.iter().enumerate() {
             if !text.starts_with(pattern.prefix()) {
                 continue;
             }
             if let Some(args) = pattern.matches(text) {
-                let translated: Vec<(&str, Cow<'_, str>)> = args
+                let translated: Vec<(&str, &str)> = args
                     .iter()
                     .map(|(name, value)| {
                         let value = self
@@ -331,35 +364,87 @@ impl Catalog {
                             .get(*value)
                             .filter(|id| id.starts_with("value-"))
                             .and_then(|id| self.formatted_in(lang, id))
-                            .map(|(text, _)| text)
-                            .map_or(Cow::Borrowed(*value), Cow::Owned);
+                            .map_or(*value, |(text, _)| text);
                         (*name, value)
                     })
                     .collect();
-                let args: Vec<(&str, &str)> =
-                    translated.iter().map(|(n, v)| (*n, v.as_ref())).collect();
-                return self.format_in(lang, &pattern.id, &args);
+                if let Some((template, used)) = self.template(lang, index)
+                    && let Some(text) = template.fill(&translated, fills_as_fluent)
+                {
+                    return Some((text, *used));
+                }
+                return self.format_in(lang, &pattern.id, &translated);
             }
         }
         None
     }
 
-    /// Message `id` without arguments in `lang`, from the `formatted` cache.
-    fn formatted_in(&self, lang: Lang, id: &str) -> Option<(String, Lang)> {
-        let formatted = self.formatted.get_or_init(|| {
+    fn tables(&self) -> &[Tables] {
+        self.tables.get_or_init(|| {
             (0..self.languages.len())
                 .map(|lang| {
-                    self.ids
+                    let by_id: HashMap<String, (String, Lang)> = self
+                        .ids
                         .iter()
                         .filter_map(|id| {
                             self.format_in(Lang(lang), id, &[])
                                 .map(|found| (id.clone(), found))
                         })
-                        .collect()
+                        .collect();
+                    let by_text = self
+                        .plain
+                        .iter()
+                        .filter_map(|(text, id)| {
+                            by_id.get(id).map(|found| (text.clone(), found.clone()))
+                        })
+                        .collect();
+                    let templates = self
+                        .patterns
+                        .iter()
+                        .map(|p| self.template_of(Lang(lang), &p.id))
+                        .collect();
+                    Tables {
+                        by_id,
+                        by_text,
+                        templates,
+                    }
                 })
                 .collect()
-        });
-        formatted.get(lang.0)?.get(id).cloned()
+        })
+    }
+
+    /// Message `id` without arguments in `lang`, ready-made.
+    fn formatted_in(&self, lang: Lang, id: &str) -> Option<(&str, Lang)> {
+        let (text, used) = self.tables().get(lang.0)?.by_id.get(id)?;
+        Some((text, *used))
+    }
+
+    /// The English plain message `text` in `lang`, ready-made.
+    fn plain_in(&self, lang: Lang, text: &str) -> Option<(&str, Lang)> {
+        let (text, used) = self.tables().get(lang.0)?.by_text.get(text)?;
+        Some((text, *used))
+    }
+
+    /// The English pattern `index` in `lang` as pieces, if it has only text and variables.
+    fn template(&self, lang: Lang, index: usize) -> Option<&(Pattern, Lang)> {
+        self.tables().get(lang.0)?.templates.get(index)?.as_ref()
+    }
+
+    /// Message `id` as pieces around its variables, from the first language of the fallback
+    /// chain that has it (as [`format_in`](Self::format_in) picks it).
+    fn template_of(&self, lang: Lang, id: &str) -> Option<(Pattern, Lang)> {
+        let english = self.index_of(SOURCE_LANGUAGE);
+        for index in [Some(lang.0), Some(self.default), english]
+            .into_iter()
+            .flatten()
+        {
+            let bundle = &self.languages[index].bundle;
+            if let Some(pattern) = bundle.get_message(id).and_then(|m| m.value()) {
+                let source = pattern_source(pattern)?;
+                return Pattern::parse(id, &source).map(|p| (p, Lang(index)));
+            }
+        }
+        None
     }
 
     fn index_of(&self, tag: &str) -> Option<usize> {
@@ -419,6 +504,26 @@ impl Default for Catalog {
     }
 }
 
+/// Whether an argument's text is what Fluent would write for it: any text Fluent keeps as text
+/// (see [`Catalog::args`]), and numbers written as `f64` displays them (an integer without a
+/// leading zero). Anything else is left to Fluent.
+fn fills_as_fluent(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    let numeric = !bytes.is_empty()
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_digit() || *b == b'.' || *b == b'-');
+    if !numeric {
+        return true;
+    }
+    let digits = bytes.strip_prefix(b"-").unwrap_or(bytes);
+    !digits.is_empty()
+        && digits.len() <= 15
+        && digits.iter().all(u8::is_ascii_digit)
+        && (digits.len() == 1 || digits[0] != b'0')
+        && !(bytes[0] == b'-' && digits == b"0")
+}
+
 /// A pattern's text with `{ $name }` for its variable placeables; `None` for any other placeable.
 fn pattern_source(pattern: &ast::Pattern<&str>) -> Option<String> {
     let mut out = String::new();
@@ -436,4 +541,46 @@ fn pattern_source(pattern: &ast::Pattern<&str>) -> Option<String> {
         }
     }
     Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fill that spares Fluent must write exactly what Fluent writes, in every language, for
+    /// every pattern with arguments and every kind of value it fills itself.
+    #[test]
+    fn a_template_fill_writes_what_fluent_writes() {
+        let catalog = Catalog::builtin();
+        let mut compared = 0;
+        for lang in 0..catalog.languages.len() {
+            for (index, pattern) in catalog.patterns.iter().enumerate() {
+                let Some((template, used)) = catalog.template(Lang(lang), index) else {
+                    continue;
+                };
+                for value in ["255", "0", "-3", "a string", "name", "x y"] {
+                    assert!(fills_as_fluent(value));
+                    let args: Vec<(&str, &str)> = template_args(pattern, value);
+                    let filled = template.fill(&args, fills_as_fluent);
+                    let fluent = catalog.format_in(Lang(lang), &pattern.id, &args);
+                    assert_eq!(
+                        filled.map(|t| (t, *used)),
+                        fluent,
+                        "{} in {}",
+                        pattern.id,
+                        catalog.tags[lang]
+                    );
+                    compared += 1;
+                }
+            }
+        }
+        assert!(compared > 100, "only {compared} fills compared");
+        for value in ["007", "1.5", "-0", "-", "1-2", "12345678901234567"] {
+            assert!(!fills_as_fluent(value), "{value} is left to Fluent");
+        }
+    }
+
+    fn template_args<'a>(pattern: &'a Pattern, value: &'a str) -> Vec<(&'a str, &'a str)> {
+        pattern.arg_names().map(|name| (name, value)).collect()
+    }
 }

@@ -68,9 +68,37 @@ impl Pattern {
         &self.pieces[0]
     }
 
+    /// The arguments' names, in order.
+    #[cfg(test)]
+    pub(super) fn arg_names(&self) -> impl Iterator<Item = &str> {
+        self.args.iter().map(String::as_str)
+    }
+
     /// The first literal piece (an index key).
     pub(super) fn prefix(&self) -> &str {
         &self.pieces[0]
+    }
+
+    /// The pattern with each hole filled by the argument of its name in `args`; `None` if one is
+    /// missing or `accept` refuses its value.
+    pub(super) fn fill(&self, args: &[(&str, &str)], accept: fn(&str) -> bool) -> Option<String> {
+        let mut len = self.pieces.iter().map(String::len).sum::<usize>();
+        let mut values = Vec::with_capacity(self.args.len());
+        for name in &self.args {
+            let (_, value) = args.iter().find(|(n, _)| *n == name.as_str())?;
+            if !accept(value) {
+                return None;
+            }
+            len += value.len();
+            values.push(*value);
+        }
+        let mut out = String::with_capacity(len);
+        out.push_str(&self.pieces[0]);
+        for (value, piece) in values.iter().zip(&self.pieces[1..]) {
+            out.push_str(value);
+            out.push_str(piece);
+        }
+        Some(out)
     }
 
     /// The arguments, if `text` is an instance of this pattern.
@@ -133,5 +161,17 @@ mod tests {
         assert_eq!(p.matches("This field is required. Really."), None);
         assert!(Pattern::parse("sel", "{ $n -> [one] x *[other] y }").is_none());
         assert!(Pattern::parse("adjacent", "{ $a }{ $b }").is_none());
+    }
+
+    #[test]
+    fn a_fill_puts_each_argument_in_its_hole_whatever_the_order() {
+        let p = Pattern::parse("two", "{ $got } reçu, { $expected } attendu.").unwrap();
+        let args = [("expected", "une chaîne"), ("got", "un entier")];
+        assert_eq!(
+            p.fill(&args, |_| true).as_deref(),
+            Some("un entier reçu, une chaîne attendu.")
+        );
+        assert_eq!(p.fill(&args[..1], |_| true), None, "a missing argument");
+        assert_eq!(p.fill(&args, |v| v != "un entier"), None, "a refused value");
     }
 }
