@@ -3,8 +3,8 @@
 #
 # Measures invoice create (POST, a fresh Idempotency-Key per request) and invoice read (GET) with
 # wrk in three modes on the same database, interleaved: `stack`, the full contract stack (contract
-# layer, auth against the database, rate limits, idempotency keys in the database completed in the
-# create's own transaction, error records); `memidem`, the same with idempotency keys in memory (the
+# layer, auth against the database, rate limits, idempotency keys in the database written with their
+# outcome in the create's own transaction, error records); `memidem`, the same with idempotency keys in memory (the
 # hidden `--idempotency-store memory` flag: the store before durable keys, not crash-safe); and
 # `bare` (hidden `--bare`: bare handlers; the bearer token is still verified, without any database
 # lookup). Prints req/s, p99, server CPU per request, and the stack/bare and stack/memidem ratios.
