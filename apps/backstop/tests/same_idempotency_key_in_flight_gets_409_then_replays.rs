@@ -59,11 +59,13 @@ async fn fixture(url: &str, lease: Duration) -> Fixture {
 
 impl Fixture {
     fn post(&self, key: &str) -> reqwest::RequestBuilder {
+        self.post_to(&self.srv, key)
+    }
+
+    /// The create with `key` sent to `srv` (this fixture's server or another instance).
+    fn post_to(&self, srv: &TestServer, key: &str) -> reqwest::RequestBuilder {
         reqwest::Client::new()
-            .post(
-                self.srv
-                    .url(&format!("/v1/platform/businesses/{}/invoices/", self.biz)),
-            )
+            .post(srv.url(&format!("/v1/platform/businesses/{}/invoices/", self.biz)))
             .bearer_auth(&self.btoken)
             .header("idempotency-key", key)
             .timeout(Duration::from_secs(10))
@@ -120,12 +122,7 @@ async fn same_key_in_flight_gets_409_then_the_first_response_is_replayed() {
         return;
     };
     let f = fixture(&url, Duration::from_secs(30)).await;
-    let mut lock = sqlx::PgConnection::connect(&url).await.unwrap();
-    sqlx::query("BEGIN").execute(&mut lock).await.unwrap();
-    sqlx::query("LOCK TABLE invoices IN EXCLUSIVE MODE")
-        .execute(&mut lock)
-        .await
-        .unwrap();
+    let mut lock = lock_invoices(&url).await;
 
     let first = tokio::spawn(f.post("inv-create-1").send());
     // Long enough for the first request to pass auth, rate limit and its idempotency claim (a few
@@ -161,25 +158,11 @@ async fn the_same_key_on_two_instances_at_once_makes_one_invoice_and_a_409() {
     };
     let f = fixture(&url, Duration::from_secs(30)).await;
     let other = start(config(&url)).await;
-    let mut lock = sqlx::PgConnection::connect(&url).await.unwrap();
-    sqlx::query("BEGIN").execute(&mut lock).await.unwrap();
-    sqlx::query("LOCK TABLE invoices IN EXCLUSIVE MODE")
-        .execute(&mut lock)
-        .await
-        .unwrap();
+    let mut lock = lock_invoices(&url).await;
 
     // Both requests pass their claims (each instance knows only its own) and wait on the lock.
     let on_first = tokio::spawn(f.post("inv-two").send());
-    let path = format!("/v1/platform/businesses/{}/invoices/", f.biz);
-    let on_other = tokio::spawn(
-        reqwest::Client::new()
-            .post(other.url(&path))
-            .bearer_auth(&f.btoken)
-            .header("idempotency-key", "inv-two")
-            .timeout(Duration::from_secs(10))
-            .json(&f.body)
-            .send(),
-    );
+    let on_other = tokio::spawn(f.post_to(&other, "inv-two").send());
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(!on_first.is_finished() && !on_other.is_finished());
     sqlx::query("ROLLBACK").execute(&mut lock).await.unwrap();
@@ -201,14 +184,7 @@ async fn the_same_key_on_two_instances_at_once_makes_one_invoice_and_a_409() {
     assert_eq!(f.invoices().await, 1, "one invoice, not two");
 
     // The loser's retry, on either instance, replays the winner.
-    let replay = reqwest::Client::new()
-        .post(other.url(&path))
-        .bearer_auth(&f.btoken)
-        .header("idempotency-key", "inv-two")
-        .json(&f.body)
-        .send()
-        .await
-        .unwrap();
+    let replay = f.post_to(&other, "inv-two").send().await.unwrap();
     assert_eq!(replay.status(), 201);
     assert_eq!(replay.headers()["idempotent-replayed"], "true");
     assert_eq!(
@@ -253,6 +229,18 @@ async fn a_claim_orphaned_by_a_crash_blocks_until_its_lease_ends_then_runs_once(
         assert_eq!(f.invoices().await, 1, "exactly one invoice on {url}");
         f.srv.stop().await;
     }
+}
+
+/// A connection holding an exclusive lock on `invoices` in an open transaction: creates wait inside
+/// their handlers, after their claims, until it rolls back.
+async fn lock_invoices(url: &str) -> sqlx::PgConnection {
+    let mut lock = sqlx::PgConnection::connect(url).await.unwrap();
+    sqlx::query("BEGIN").execute(&mut lock).await.unwrap();
+    sqlx::query("LOCK TABLE invoices IN EXCLUSIVE MODE")
+        .execute(&mut lock)
+        .await
+        .unwrap();
+    lock
 }
 
 fn hex(bytes: [u8; 32]) -> String {

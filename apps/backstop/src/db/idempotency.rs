@@ -154,9 +154,7 @@ impl DbIdempotencyStore {
             }
         });
     }
-}
 
-impl DbIdempotencyStore {
     /// Replays or refuses `key` if a live record holds it; otherwise claims it in the process
     /// (see the module docs): one read, no write.
     async fn begin_key(

@@ -263,20 +263,25 @@ impl Catalog {
 
     /// [`format`](Self::format), with the language the text came out in.
     fn format_in(&self, lang: Lang, id: &str, args: &[(&str, &str)]) -> Option<(String, Lang)> {
+        let (pattern, used) = self.message_in(lang, id)?;
+        let bundle = &self.languages[used.0].bundle;
         let fluent_args = self.args(lang, args);
+        let mut errors = Vec::new();
+        let text = bundle.format_pattern(pattern, fluent_args.as_ref(), &mut errors);
+        Some((text.into_owned(), used))
+    }
+
+    /// The Fluent pattern of message `id` from the first language that has it: `lang`, then the
+    /// default language, then English (the one fallback chain), with that language.
+    fn message_in(&self, lang: Lang, id: &str) -> Option<(&ast::Pattern<&str>, Lang)> {
         let english = self.index_of(SOURCE_LANGUAGE);
-        for index in [Some(lang.0), Some(self.default), english]
+        [Some(lang.0), Some(self.default), english]
             .into_iter()
             .flatten()
-        {
-            let bundle = &self.languages[index].bundle;
-            if let Some(pattern) = bundle.get_message(id).and_then(|m| m.value()) {
-                let mut errors = Vec::new();
-                let text = bundle.format_pattern(pattern, fluent_args.as_ref(), &mut errors);
-                return Some((text.into_owned(), Lang(index)));
-            }
-        }
-        None
+            .find_map(|index| {
+                let message = self.languages[index].bundle.get_message(id)?;
+                Some((message.value()?, Lang(index)))
+            })
     }
 
     /// Whether errors in `lang` need any work: every language but an English that no application
@@ -433,18 +438,8 @@ impl Catalog {
     /// Message `id` as pieces around its variables, from the first language of the fallback
     /// chain that has it (as [`format_in`](Self::format_in) picks it).
     fn template_of(&self, lang: Lang, id: &str) -> Option<(Pattern, Lang)> {
-        let english = self.index_of(SOURCE_LANGUAGE);
-        for index in [Some(lang.0), Some(self.default), english]
-            .into_iter()
-            .flatten()
-        {
-            let bundle = &self.languages[index].bundle;
-            if let Some(pattern) = bundle.get_message(id).and_then(|m| m.value()) {
-                let source = pattern_source(pattern)?;
-                return Pattern::parse(id, &source).map(|p| (p, Lang(index)));
-            }
-        }
-        None
+        let (pattern, used) = self.message_in(lang, id)?;
+        Pattern::parse(id, &pattern_source(pattern)?).map(|p| (p, used))
     }
 
     fn index_of(&self, tag: &str) -> Option<usize> {
