@@ -5,12 +5,14 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 use std::fmt;
 
+use crate::text::Text;
+
 /// Validation messages per field, in the order the fields were first reported.
 ///
 /// Field names are paths: `email`, `address.city`, `items[2].amount` (docs/CONTRACT.md §5).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FieldViolations {
-    entries: Vec<(String, Vec<String>)>,
+    entries: Vec<(String, Vec<Text>)>,
 }
 
 impl FieldViolations {
@@ -20,7 +22,7 @@ impl FieldViolations {
     }
 
     /// Adds `message` to `field`'s messages (a field keeps every message it gets, in order).
-    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<Text>) {
         let field = field.into();
         let message = message.into();
         match self.entries.iter_mut().find(|(f, _)| *f == field) {
@@ -39,7 +41,7 @@ impl FieldViolations {
     }
 
     /// The messages of one field.
-    pub fn get(&self, field: &str) -> Option<&[String]> {
+    pub fn get(&self, field: &str) -> Option<&[Text]> {
         self.entries
             .iter()
             .find(|(f, _)| f == field)
@@ -47,7 +49,7 @@ impl FieldViolations {
     }
 
     /// Every field with its messages, in first-reported order.
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &[String])> {
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &[Text])> {
         self.entries.iter().map(|(f, m)| (f.as_str(), m.as_slice()))
     }
 
@@ -57,14 +59,14 @@ impl FieldViolations {
         for (_, messages) in &mut self.entries {
             for message in messages.iter_mut() {
                 if let Some(new) = f(message) {
-                    *message = new;
+                    *message = new.into();
                 }
             }
         }
     }
 
-    /// Lets `f` rewrite every message in place (reusing each message's buffer).
-    pub fn for_each_message_mut(&mut self, mut f: impl FnMut(&mut String)) {
+    /// Lets `f` rewrite every message in place (a catalog's shared translation, say).
+    pub fn for_each_message_mut(&mut self, mut f: impl FnMut(&mut Text)) {
         for (_, messages) in &mut self.entries {
             messages.iter_mut().for_each(&mut f);
         }
@@ -81,7 +83,7 @@ impl FieldViolations {
     }
 }
 
-impl<F: Into<String>, M: Into<String>> FromIterator<(F, M)> for FieldViolations {
+impl<F: Into<String>, M: Into<Text>> FromIterator<(F, M)> for FieldViolations {
     fn from_iter<I: IntoIterator<Item = (F, M)>>(iter: I) -> Self {
         let mut v = FieldViolations::new();
         for (f, m) in iter {
@@ -159,7 +161,7 @@ impl<'de> Deserialize<'de> for Details {
             }
 
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Details, A::Error> {
-                let mut fields: Vec<(String, Vec<String>)> = Vec::new();
+                let mut fields: Vec<(String, Vec<Text>)> = Vec::new();
                 let mut context: Option<Map<String, Value>> = None;
                 while let Some(key) = map.next_key::<String>()? {
                     let value: Member = map.next_value()?;
@@ -242,14 +244,18 @@ impl<'de> Deserialize<'de> for Details {
 /// One member of a details object: an array of strings (a field's messages) or any other JSON value.
 /// Read directly, without building a `serde_json::Value` for the common case.
 enum Member {
-    Messages(Vec<String>),
+    Messages(Vec<Text>),
     Other(Value),
 }
 
 impl Member {
     fn into_value(self) -> Value {
         match self {
-            Member::Messages(m) => Value::Array(m.into_iter().map(Value::String).collect()),
+            Member::Messages(m) => Value::Array(
+                m.into_iter()
+                    .map(|m| Value::String(m.into_string()))
+                    .collect(),
+            ),
             Member::Other(v) => v,
         }
     }
@@ -267,10 +273,12 @@ impl<'de> Deserialize<'de> for Member {
                 let mut strings = Vec::new();
                 while let Some(item) = seq.next_element::<Value>()? {
                     match item {
-                        Value::String(s) => strings.push(s),
+                        Value::String(s) => strings.push(Text::from(s)),
                         other => {
-                            let mut all: Vec<Value> =
-                                strings.into_iter().map(Value::String).collect();
+                            let mut all: Vec<Value> = strings
+                                .into_iter()
+                                .map(|s| Value::String(s.into_string()))
+                                .collect();
                             all.push(other);
                             while let Some(rest) = seq.next_element::<Value>()? {
                                 all.push(rest);

@@ -1,6 +1,5 @@
 //! [`ApiError`]: one error, whatever layer raised it, with a builder that reads well at the call site.
 
-use std::borrow::Cow;
 use std::error::Error as StdError;
 use std::fmt;
 use std::time::Duration;
@@ -11,6 +10,7 @@ use time::OffsetDateTime;
 
 use crate::code::Code;
 use crate::details::{Details, FieldViolations};
+use crate::text::Text;
 
 /// A boxed error kept as an [`ApiError`]'s source.
 pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
@@ -43,7 +43,7 @@ pub struct ApiError(Box<Inner>);
 struct Inner {
     code: Code,
     status: StatusCode,
-    message: Cow<'static, str>,
+    message: Text,
     details: Option<Details>,
     request_id: Option<String>,
     timestamp: Option<OffsetDateTime>,
@@ -63,7 +63,7 @@ impl ApiError {
         ApiError(Box::new(Inner {
             status: code.status(),
             retryable: None,
-            message: code.message_cow(),
+            message: code.message_cow().into(),
             code,
             details: None,
             request_id: None,
@@ -80,7 +80,7 @@ impl ApiError {
         ApiError(Box::new(Inner {
             status: code.status(),
             retryable: None,
-            message: code.message_cow(),
+            message: code.message_cow().into(),
             code,
             details: None,
             request_id: None,
@@ -135,13 +135,13 @@ impl ApiError {
     }
 
     /// Replaces the human-readable message. It is shown to clients: never put internals in it.
-    pub fn with_message(mut self, message: impl Into<Cow<'static, str>>) -> Self {
+    pub fn with_message(mut self, message: impl Into<Text>) -> Self {
         self.0.message = message.into();
         self
     }
 
     /// Replaces the message in place (see [`with_message`](Self::with_message)).
-    pub fn set_message(&mut self, message: impl Into<Cow<'static, str>>) {
+    pub fn set_message(&mut self, message: impl Into<Text>) {
         self.0.message = message.into();
     }
 
@@ -169,7 +169,7 @@ impl ApiError {
     }
 
     /// Adds a field violation (turning the details into a field map if they were empty).
-    pub fn with_field(mut self, field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn with_field(mut self, field: impl Into<String>, message: impl Into<Text>) -> Self {
         match &mut self.0.details {
             Some(Details::Fields(f)) => f.add(field, message),
             Some(Details::Context(c)) => {
@@ -177,7 +177,7 @@ impl ApiError {
                     .entry(field.into())
                     .or_insert_with(|| Value::Array(Vec::new()));
                 if let Value::Array(a) = entry {
-                    a.push(Value::String(message.into()));
+                    a.push(Value::String(message.into().into_string()));
                 }
             }
             None => {
@@ -201,7 +201,10 @@ impl ApiError {
                 let mut c = Map::new();
                 if let Some(Details::Fields(f)) = other.take() {
                     for (field, msgs) in f.iter() {
-                        c.insert(field.to_owned(), Value::from(msgs.to_vec()));
+                        c.insert(
+                            field.to_owned(),
+                            Value::from(msgs.iter().map(Text::as_str).collect::<Vec<_>>()),
+                        );
                     }
                 }
                 c.insert(key, value);
@@ -275,6 +278,11 @@ impl ApiError {
 
     /// The human-readable message.
     pub fn message(&self) -> &str {
+        &self.0.message
+    }
+
+    /// The message as it is held (a literal, a shared translation, or owned).
+    pub(crate) fn message_text(&self) -> &Text {
         &self.0.message
     }
 

@@ -52,6 +52,7 @@ mod request_id;
 mod retry;
 mod retry_after;
 pub mod schema;
+mod text;
 mod timestamp;
 pub mod trace;
 
@@ -69,6 +70,7 @@ pub use request_id::{MAX_REQUEST_ID_LEN, is_valid_request_id, new_request_id};
 pub use retry::{is_idempotent_method, is_retryable, is_safe_method};
 pub use retry_after::{MAX_RETRY_AFTER, format_retry_after, parse_retry_after, retry_after_secs};
 pub use schema::envelope_schema;
+pub use text::Text;
 pub use timestamp::format_timestamp;
 
 /// Re-exported so users can name statuses, methods and headers without a direct `http` dependency.

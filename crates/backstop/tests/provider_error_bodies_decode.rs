@@ -31,7 +31,11 @@ fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
 fn fields(e: &ApiError) -> Vec<(String, Vec<String>)> {
     e.details()
         .and_then(|d| d.fields())
-        .map(|f| f.iter().map(|(k, v)| (k.to_owned(), v.to_vec())).collect())
+        .map(|f| {
+            f.iter()
+                .map(|(k, v)| (k.to_owned(), v.iter().map(ToString::to_string).collect()))
+                .collect()
+        })
         .unwrap_or_default()
 }
 

@@ -82,7 +82,7 @@ fn report_to_violations(report: &garde::Report) -> FieldViolations {
         } else {
             path
         };
-        violations.add(field, error.message());
+        violations.add(field, error.message().to_owned());
     }
     violations
 }
@@ -188,7 +188,7 @@ impl<E: Extracted> Validation<E> {
     }
 
     /// Adds a violation the handler found.
-    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<backstop::Text>) {
         self.violations.add(field, message);
     }
 

@@ -21,7 +21,7 @@ struct Stored {
     code_retryable: bool,
     message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    fields: Option<Vec<(String, Vec<String>)>>,
+    fields: Option<Vec<(String, Vec<backstop::Text>)>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     context: Option<Map<String, Value>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -41,7 +41,7 @@ fn walk(path: String, value: &Value, out: &mut FieldViolations, count: &mut usiz
         Value::String(message) => {
             if *count < MAX_ITEMS {
                 *count += 1;
-                out.add(path, message.as_str());
+                out.add(path, message.clone());
             }
             true
         }

@@ -42,7 +42,7 @@ pub(crate) fn parts(inner: Obj<'_>) -> Parts<'_> {
     if fields.is_empty()
         && let (Some(target), Some(message)) = (target.as_ref().and_then(Text::as_str), &message)
     {
-        fields.add(target, message.as_ref());
+        fields.add(target, message.to_string());
     }
     let mut chain = Vec::new();
     let mut next = innererror;

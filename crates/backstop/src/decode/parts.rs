@@ -46,7 +46,7 @@ pub(crate) fn violations<'a, 'de: 'a>(
 ) -> FieldViolations {
     let mut v = FieldViolations::new();
     for (field, message) in items.iter().filter_map(read) {
-        v.add(field, message);
+        v.add(field, message.to_owned());
     }
     v
 }

@@ -29,7 +29,7 @@ pub(crate) fn parts(inner: Obj<'_>) -> Parts<'_> {
             .filter(|p| !p.is_empty()),
         &message,
     ) {
-        fields.add(param, message.as_ref());
+        fields.add(param, message.to_string());
     }
     let request_id = inner
         .request_log_url

@@ -7,6 +7,26 @@
 //! the default language is the key. A pattern is the message's text with each placeable (`{ $max }`)
 //! as a hole; holes match any non-empty text.
 
+/// The most arguments a recognised pattern has: the arguments of a match are kept on the stack.
+/// A message with more is not recognised (it stays as written); the shipped ones have two at most.
+pub(super) const MAX_ARGS: usize = 4;
+
+/// The arguments of a match, by name, in the pattern's order.
+pub(super) struct Args<'p, 't> {
+    values: [(&'p str, &'t str); MAX_ARGS],
+    len: usize,
+}
+
+impl<'p, 't> Args<'p, 't> {
+    pub(super) fn as_slice(&self) -> &[(&'p str, &'t str)] {
+        &self.values[..self.len]
+    }
+
+    pub(super) fn as_mut_slice(&mut self) -> &mut [(&'p str, &'t str)] {
+        &mut self.values[..self.len]
+    }
+}
+
 /// A message of the default language as literal pieces around its arguments.
 #[derive(Debug, Clone)]
 pub(super) struct Pattern {
@@ -47,6 +67,9 @@ impl Pattern {
                 }
             }
         }
+        if args.len() > MAX_ARGS {
+            return None;
+        }
         // Two holes side by side could split the text in more than one way.
         if pieces.len() > 2 && pieces[1..pieces.len() - 1].iter().any(String::is_empty) {
             return None;
@@ -83,14 +106,14 @@ impl Pattern {
     /// missing or `accept` refuses its value.
     pub(super) fn fill(&self, args: &[(&str, &str)], accept: fn(&str) -> bool) -> Option<String> {
         let mut len = self.pieces.iter().map(String::len).sum::<usize>();
-        let mut values = Vec::with_capacity(self.args.len());
-        for name in &self.args {
+        let mut values = [""; MAX_ARGS];
+        for (slot, name) in values.iter_mut().zip(&self.args) {
             let (_, value) = args.iter().find(|(n, _)| *n == name.as_str())?;
             if !accept(value) {
                 return None;
             }
             len += value.len();
-            values.push(*value);
+            *slot = value;
         }
         let mut out = String::with_capacity(len);
         out.push_str(&self.pieces[0]);
@@ -102,9 +125,12 @@ impl Pattern {
     }
 
     /// The arguments, if `text` is an instance of this pattern.
-    pub(super) fn matches<'t>(&self, text: &'t str) -> Option<Vec<(&str, &'t str)>> {
+    pub(super) fn matches<'t>(&self, text: &'t str) -> Option<Args<'_, 't>> {
         let mut rest = text.strip_prefix(self.pieces[0].as_str())?;
-        let mut values = Vec::with_capacity(self.args.len());
+        let mut values = Args {
+            values: [("", ""); MAX_ARGS],
+            len: self.args.len(),
+        };
         for (i, name) in self.args.iter().enumerate() {
             let next = &self.pieces[i + 1];
             let end = if i + 1 == self.args.len() {
@@ -120,7 +146,7 @@ impl Pattern {
             if end == 0 {
                 return None;
             }
-            values.push((name.as_str(), &rest[..end]));
+            values.values[i] = (name.as_str(), &rest[..end]);
             rest = &rest[end + next.len()..];
         }
         if self.args.is_empty() && !rest.is_empty() {
@@ -142,25 +168,28 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            p.matches("Ensure this field has no more than 255 characters."),
+            p.matches("Ensure this field has no more than 255 characters.")
+                .map(|a| a.as_slice().to_vec()),
             Some(vec![("max", "255")])
         );
-        assert_eq!(
-            p.matches("Ensure this field has no more than  characters."),
-            None
+        assert!(
+            p.matches("Ensure this field has no more than  characters.")
+                .is_none()
         );
-        assert_eq!(p.matches("Something else."), None);
+        assert!(p.matches("Something else.").is_none());
         let p = Pattern::parse("two", "Expected { $expected }, got { $got }.").unwrap();
         assert_eq!(
-            p.matches("Expected a string, got an integer."),
+            p.matches("Expected a string, got an integer.")
+                .map(|a| a.as_slice().to_vec()),
             Some(vec![("expected", "a string"), ("got", "an integer")])
         );
         let p = Pattern::parse("plain", "This field is required.").unwrap();
         assert!(p.is_plain());
-        assert_eq!(p.matches("This field is required."), Some(vec![]));
-        assert_eq!(p.matches("This field is required. Really."), None);
+        assert!(p.matches("This field is required.").is_some());
+        assert!(p.matches("This field is required. Really.").is_none());
         assert!(Pattern::parse("sel", "{ $n -> [one] x *[other] y }").is_none());
         assert!(Pattern::parse("adjacent", "{ $a }{ $b }").is_none());
+        assert!(Pattern::parse("five", "{ $a } { $b } { $c } { $d } { $e }").is_none());
     }
 
     #[test]
