@@ -79,8 +79,14 @@ stop_server
 
 RUN="$$-$RANDOM"
 cat >"$WORK/create.lua" <<LUA
--- Each wrk thread has its own Lua state: setup() numbers them so keys never repeat across threads.
+-- Each wrk thread has its own Lua state: setup() numbers them so keys never repeat across threads,
+-- and init() takes the run's tag (mode and round) so they never repeat across runs either: a key
+-- sent again would be a replay (or, with keys in memory, a create), not the create measured.
 local started = 0
+local tag = ""
+init = function(args)
+  tag = args[1] or ""
+end
 setup = function(thread)
   started = started + 1
   thread:set("tid", started)
@@ -92,7 +98,7 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer $BTOKEN"
 request = function()
   n = n + 1
-  wrk.headers["Idempotency-Key"] = "bench-$RUN-" .. tid .. "-" .. n
+  wrk.headers["Idempotency-Key"] = "bench-$RUN-" .. tag .. "-" .. tid .. "-" .. n
   return wrk.format(nil, "/v1/platform/businesses/$BIZ/invoices/")
 end
 done = function(summary, latency, requests)
@@ -109,10 +115,10 @@ LUA
 # The server's CPU time (user + system, in clock ticks) so far.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }
 
-run() { # script path -> "req/s p99_ms non2xx cpu_us_per_request"
+run() { # script path, tag -> "req/s p99_ms non2xx cpu_us_per_request"
     local before after
     before=$(cpu_ticks)
-    read -r rps p99 err total < <(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$WORK/$1" "$BASE$2" \
+    read -r rps p99 err total < <(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$WORK/$1" "$BASE$2" -- "${3:-}" \
         | awk '/^RESULT/ {print $2, $3, $4, $5}')
     after=$(cpu_ticks)
     echo "$rps $p99 $err $(python3 -c "print(round(($after - $before) * 1e6 / $(getconf CLK_TCK) / max($total, 1), 1))")"
@@ -129,7 +135,7 @@ for round in $(seq 1 "$ROUNDS"); do
             memidem) start_server --idempotency-store memory ;;
             *) start_server ;;
         esac
-        RES[$mode-create-$round]=$(run create.lua "/")
+        RES[$mode-create-$round]=$(run create.lua "/" "$mode-$round")
         RES[$mode-read-$round]=$(run read.lua "/v1/platform/businesses/$BIZ/invoices/$INV/")
         stop_server
     done
@@ -152,5 +158,8 @@ for s in create read; do
     done
 done
 echo "(req/s vs stack: stack's req/s over this mode's; durable idempotency's target is >= 0.90x of memidem on create)"
+for mode in stack memidem bare; do
+    echo "invoice-create $mode req/s by round: $(for round in $(seq 1 "$ROUNDS"); do echo "${RES[$mode-create-$round]}" | awk '{printf "%s ", $1}'; done)"
+done
 non2xx=$(for k in "${!RES[@]}"; do echo "${RES[$k]}" | awk '{print $3}'; done | awk '{s+=$1} END {print s+0}')
 echo "non-2xx responses in all rounds: $non2xx"

@@ -25,7 +25,7 @@ use axum::response::IntoResponse;
 use axum::routing::{MethodRouter, get, post};
 use backstop::{ApiError, Code};
 use backstop_axum::auth::{AuthLayer, Authenticator, JwtIssuer, JwtVerifier};
-use backstop_axum::idempotency::IdempotencyLayer;
+use backstop_axum::idempotency::{IdempotencyLayer, IdempotencyStore, MemoryIdempotencyStore};
 use backstop_axum::rate_limit::{
     MemoryRateLimitStore, Policies, Quota, RateLimitLayer, RateLimitStore,
 };
@@ -156,9 +156,16 @@ pub async fn build_with_db(config: &ServeConfig, db: Db) -> Result<App, StartErr
 
     let rate_store = rate_limit_store(config)?;
     // Idempotency keys live in the database, completed in the same transaction as the creates they
-    // protect (docs/CONTRACT.md §9.4), whether or not Redis holds the rate limits.
-    let idem_store = Arc::new(DbIdempotencyStore::new(state.db.clone()));
-    idem_store.start_purge(DbIdempotencyStore::DEFAULT_MAX_KEYS);
+    // protect (docs/CONTRACT.md §9.4), whether or not Redis holds the rate limits. The hidden
+    // `--idempotency-store memory` baseline keeps them in this process instead (not crash-safe).
+    let idem_store: Arc<dyn IdempotencyStore> = match config.idempotency_store {
+        IdempotencyStoreKind::Database => {
+            let store = Arc::new(DbIdempotencyStore::new(state.db.clone()));
+            store.start_purge(DbIdempotencyStore::DEFAULT_MAX_KEYS);
+            store
+        }
+        IdempotencyStoreKind::Memory => Arc::new(MemoryIdempotencyStore::new()),
+    };
     let quota = Quota::per_minute(config.rate_limit_per_minute.max(1))
         .ok_or_else(|| StartError::Config("--rate-limit-per-minute must be > 0".to_owned()))?;
     let rate_limit = RateLimitLayer::from_arc(rate_store, Policies::new(quota));
