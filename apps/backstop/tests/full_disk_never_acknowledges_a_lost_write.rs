@@ -98,13 +98,7 @@ async fn full_disk_never_acknowledges_a_lost_write() {
     let url = format!("sqlite://{}", dir.path().join("backstop.db").display());
     let cfg = config(&url);
     let srv = start(cfg.clone()).await;
-    let p = partner(&srv.db, "Acme").await;
-    let token = partner_token(&srv, &p).await;
-    let biz = create_business(&srv, &token, "b1").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let btoken = business_token(&srv, &token, &biz).await;
+    let Tenant { biz, btoken, .. } = tenant(&srv).await;
     let cus = create_customer(&srv, &btoken, &biz).await["id"]
         .as_str()
         .unwrap()

@@ -46,13 +46,7 @@ async fn memory_baseline_keeps_keys_out_of_the_database_and_durable_keys_survive
         let mut cfg = config(&url);
         cfg.idempotency_store = kind;
         let srv = start(cfg.clone()).await;
-        let p = partner(&srv.db, "Acme").await;
-        let token = partner_token(&srv, &p).await;
-        let biz = create_business(&srv, &token, "b1").await["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let btoken = business_token(&srv, &token, &biz).await;
+        let Tenant { biz, btoken, .. } = tenant(&srv).await;
 
         let (status, first, replayed) = keyed_create(&srv, &btoken, &biz).await;
         assert_eq!((status, replayed), (201, false), "{kind:?}");

@@ -106,13 +106,7 @@ async fn replays_repeat_the_first_answer_byte_for_byte() {
         let mut cfg = config(&format!("sqlite://{}", dir.path().join("b.db").display()));
         cfg.error_format = profile;
         let srv = start(cfg).await;
-        let p = partner(&srv.db, "Acme").await;
-        let token = partner_token(&srv, &p).await;
-        let biz = create_business(&srv, &token, "b1").await["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let btoken = business_token(&srv, &token, &biz).await;
+        let Tenant { biz, btoken, .. } = tenant(&srv).await;
         let cus = create_customer(&srv, &btoken, &biz).await["id"]
             .as_str()
             .unwrap()

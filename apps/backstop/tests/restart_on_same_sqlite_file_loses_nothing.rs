@@ -15,13 +15,12 @@ async fn restart_on_same_sqlite_file_loses_nothing() {
     let mut cfg = config(&url);
     cfg.jwt_secret = None; // generated on first start, kept in the database
     let srv = start(cfg.clone()).await;
-    let p = partner(&srv.db, "Acme").await;
-    let token = partner_token(&srv, &p).await;
-    let biz = create_business(&srv, &token, "b1").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let btoken = business_token(&srv, &token, &biz).await;
+    let Tenant {
+        partner: p,
+        token,
+        biz,
+        btoken,
+    } = tenant(&srv).await;
     let cus = create_customer(&srv, &btoken, &biz).await["id"]
         .as_str()
         .unwrap()

@@ -189,6 +189,31 @@ pub async fn partner(db: &Db, name: &str) -> Partner {
     }
 }
 
+/// What most scenarios start from: partner "Acme" with its token, its business `b1` and that
+/// business's token.
+pub struct Tenant {
+    pub partner: Partner,
+    pub token: String,
+    pub biz: String,
+    pub btoken: String,
+}
+
+pub async fn tenant(srv: &TestServer) -> Tenant {
+    let partner = partner(&srv.db, "Acme").await;
+    let token = partner_token(srv, &partner).await;
+    let biz = create_business(srv, &token, "b1").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let btoken = business_token(srv, &token, &biz).await;
+    Tenant {
+        partner,
+        token,
+        biz,
+        btoken,
+    }
+}
+
 pub async fn key(db: &Db, partner_id: &str, expires_at: Option<i64>) -> (String, String) {
     let g = ApiKey::generate("bsk");
     let row = db
