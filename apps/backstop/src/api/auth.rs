@@ -133,16 +133,28 @@ pub struct TokenForm {
     /// `client_secret_post`: an API key of that partner (see `client_id`).
     #[schema(ignore)]
     client_secret: Option<String>,
-    /// Optional: the only scope granted is `partner`.
+    /// Optional: the only scope granted is `partner` (a space-separated list naming only it; empty
+    /// counts as absent).
     #[schema(schema_with = partner_scope)]
     scope: Option<String>,
 }
 
+/// The `scope` values the token endpoint grants, as a pattern: exactly what [`scope_granted`]
+/// accepts (a unit test holds them together), so that the OpenAPI document neither refuses a value
+/// the server takes (`""`, `"partner partner"`) nor allows one it refuses.
+const PARTNER_SCOPE_PATTERN: &str = "^ *(partner +)*(partner)? *$";
+
 fn partner_scope() -> utoipa::openapi::schema::Object {
     utoipa::openapi::schema::ObjectBuilder::new()
         .schema_type(utoipa::openapi::schema::Type::String)
-        .enum_values(Some([PARTNER_SCOPE]))
+        .pattern(Some(PARTNER_SCOPE_PATTERN))
         .build()
+}
+
+/// Whether a partner token may be issued for `scope` (RFC 6749 §3.3, a space-separated list): every
+/// scope it names is `partner`. Empty names none.
+fn scope_granted(scope: &str) -> bool {
+    scope.split(' ').all(|s| s.is_empty() || s == PARTNER_SCOPE)
 }
 
 /// The one grant type the token endpoint supports.
@@ -236,9 +248,7 @@ pub async fn partner_token(
         }
     }
     if let Some(scope) = given(&form.scope)
-        && scope
-            .split(' ')
-            .any(|s| !s.is_empty() && s != PARTNER_SCOPE)
+        && !scope_granted(&scope)
     {
         return Err(ApiError::new(backstop::oauth2::invalid_scope())
             .with_message("The only scope a partner token has is `partner`")
@@ -369,4 +379,35 @@ pub async fn bare_principal(
         req.extensions_mut().insert(p);
     }
     next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The OpenAPI pattern of `scope` and the server's rule accept the same values.
+    #[test]
+    fn the_scope_pattern_is_the_servers_rule() {
+        let pattern = regex::Regex::new(PARTNER_SCOPE_PATTERN).unwrap();
+        let granted = ["", " ", "partner", " partner  partner ", "partner   "];
+        let refused = [
+            "admin",
+            "partnerpartner",
+            "partner admin",
+            "\tpartner",
+            "partner,partner",
+            "Partner",
+            "business_access",
+            "IGj",
+        ];
+        for scope in granted {
+            assert!(scope_granted(scope) && pattern.is_match(scope), "{scope:?}");
+        }
+        for scope in refused {
+            assert!(
+                !scope_granted(scope) && !pattern.is_match(scope),
+                "{scope:?}"
+            );
+        }
+    }
 }
