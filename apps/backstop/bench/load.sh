@@ -49,7 +49,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-json_field() { python3 -c "import json,sys; print(json.load(sys.stdin)[sys.argv[1]])" "$1"; }
+# shellcheck source=fixtures.sh
+. "$ROOT/apps/backstop/bench/fixtures.sh"
 
 start_server() {
     RUST_LOG=${RUST_LOG:-error} "$BIN" serve --listen "127.0.0.1:$PORT" --database-url "$DB" --jwt-secret "$SECRET" \
@@ -61,17 +62,9 @@ start_server() {
 stop_server() { kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""; [ -n "${KEEP_LOG:-}" ] && cat "$WORK/server.log" >>"$KEEP_LOG"; true; }
 
 # Fixtures through the CLI and the API.
-CREATED=$("$BIN" partners create --name bench --database-url "$DB" --json)
-PARTNER=$(echo "$CREATED" | json_field partner_id)
-KEY=$(echo "$CREATED" | json_field api_key)
+create_partner "$DB"
 start_server
-TOKEN=$(curl -fs -u "$PARTNER:$KEY" -d grant_type=client_credentials "$BASE/v1/platform/oauth2/token/" | json_field access_token)
-BIZ=$(curl -fs -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' \
-    -d '{"external_id":"bench","legal_name":"Bench Ltd","email":"b@bench.example","country":"GB","base_currency":"GBP"}' \
-    "$BASE/v1/platform/businesses/" | json_field id)
-BTOKEN=$(curl -fs -X POST -H "Authorization: Bearer $TOKEN" "$BASE/v1/platform/$BIZ/oauth2/token/" | json_field access_token)
-CUS=$(curl -fs -H "Authorization: Bearer $BTOKEN" -H 'content-type: application/json' \
-    -d '{"name":"Ana","email":"ana@bench.example"}' "$BASE/v1/platform/businesses/$BIZ/customers/" | json_field id)
+create_tenant
 BODY="{\"customer_id\":\"$CUS\",\"currency\":\"GBP\",\"due_date\":\"2026-12-31\",\"line_items\":[{\"description\":\"Work\",\"quantity\":2,\"unit_amount\":1500}]}"
 INV=$(curl -fs -H "Authorization: Bearer $BTOKEN" -H 'content-type: application/json' -d "$BODY" \
     "$BASE/v1/platform/businesses/$BIZ/invoices/" | json_field id)

@@ -16,29 +16,22 @@ command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq cur
 cargo build --release -q -p backstop-app
 BIN="$ROOT/target/release/backstop"
 BASE="http://127.0.0.1:$PORT"
-json_field() { python3 -c "import json,sys; print(json.load(sys.stdin)[sys.argv[1]])" "$1"; }
+# shellcheck source=fixtures.sh
+. "$ROOT/apps/backstop/bench/fixtures.sh"
 
 measure() { # extra serve flags -> one line of figures
-    local work db secret created partner key token biz btoken cus pid
+    local work db secret pid
     work=$(mktemp -d)
     db="sqlite://$work/bench.db"
     secret=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
-    created=$("$BIN" partners create --name bench --database-url "$db" --json)
-    partner=$(echo "$created" | json_field partner_id)
-    key=$(echo "$created" | json_field api_key)
+    create_partner "$db"
     RUST_LOG=error "$BIN" serve --listen "127.0.0.1:$PORT" --database-url "$db" --jwt-secret "$secret" \
         --rate-limit-per-minute 1000000000 --rate-limit-per-address-per-minute 1000000000 "$@" \
         >"$work/server.log" 2>&1 &
     pid=$!
     for _ in $(seq 1 100); do curl -fs "$BASE/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
-    token=$(curl -fs -u "$partner:$key" -d grant_type=client_credentials "$BASE/v1/platform/oauth2/token/" | json_field access_token)
-    biz=$(curl -fs -H "Authorization: Bearer $token" -H 'content-type: application/json' \
-        -d '{"external_id":"bench","legal_name":"Bench Ltd","email":"b@bench.example","country":"GB","base_currency":"GBP"}' \
-        "$BASE/v1/platform/businesses/" | json_field id)
-    btoken=$(curl -fs -X POST -H "Authorization: Bearer $token" "$BASE/v1/platform/$biz/oauth2/token/" | json_field access_token)
-    cus=$(curl -fs -H "Authorization: Bearer $btoken" -H 'content-type: application/json' \
-        -d '{"name":"Ana","email":"ana@bench.example"}' "$BASE/v1/platform/businesses/$biz/customers/" | json_field id)
-    python3 - "$PORT" "$biz" "$btoken" "$cus" "$pid" "$N" <<'PY'
+    create_tenant
+    python3 - "$PORT" "$BIZ" "$BTOKEN" "$CUS" "$pid" "$N" <<'PY'
 import http.client, json, os, sys
 port, biz, token, cus, pid, n = sys.argv[1:7]
 pid, n = int(pid), int(n)
