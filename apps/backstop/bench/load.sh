@@ -156,3 +156,8 @@ for mode in stack memidem bare; do
 done
 non2xx=$(for k in "${!RES[@]}"; do echo "${RES[$k]}" | awk '{print $3}'; done | awk '{s+=$1} END {print s+0}')
 echo "non-2xx responses in all rounds: $non2xx"
+for k in $(printf '%s\n' "${!RES[@]}" | sort); do
+    n=$(echo "${RES[$k]}" | awk '{print $3}')
+    [ "$n" != 0 ] && echo "  $k: $n non-2xx"
+done
+true

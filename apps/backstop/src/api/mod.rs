@@ -174,7 +174,12 @@ pub async fn build_with_db(config: &ServeConfig, db: Db) -> Result<App, StartErr
             StartError::Config("--rate-limit-per-address-per-minute must be > 0".to_owned())
         })?;
     let per_address = RateLimitLayer::per_address(address_store(config)?, address_quota);
-    let idempotency = IdempotencyLayer::from_arc(idem_store).lease(config.idempotency_lease);
+    // Every keyed route's side effect is a create that commits its key's outcome, inserted only if
+    // no live record holds the key (or has none: a token): a new key needs no read first
+    // (docs/CONTRACT.md §9.4). The memory store does not support it and looks up as before.
+    let idempotency = IdempotencyLayer::from_arc(idem_store)
+        .lease(config.idempotency_lease)
+        .check_at_commit(true);
 
     // The metrics layer sits outside the contract and counts errors by code: it reads the
     // `ErrorExtension` the contract leaves on error responses when asked to.

@@ -50,33 +50,53 @@ macro_rules! complete_claim {
 }
 pub(crate) use complete_claim;
 
-/// Inserts the completed outcome of a key on the connection `$c` of a [`write_tx!`] body, over a
-/// record whose time ran out (an `in_flight` claim of an earlier release past its lease, an
-/// outcome past its retention), never over a live one: `true` if it was written.
-macro_rules! outcome_inserted {
-    ($c:ident, $key:expr, $fingerprint:expr, $stored:expr, $retention:expr) => {{
+/// The insert of a key's completed outcome, over a record whose time ran out (an `in_flight` claim
+/// of an earlier release past its lease, an outcome past its retention), never over a live one.
+/// Parameters: `$1` key, `$2` fingerprint (hex), `$3` stored response, `$4` expires at, `$5` now.
+macro_rules! outcome_insert_sql {
+    () => {
+        "INSERT INTO idempotency_keys \
+         (idem_key, fingerprint, state, claim, lease_until, response, expires_at, created_at) \
+         VALUES ($1, $2, 'completed', NULL, NULL, $3, $4, $5) \
+         ON CONFLICT (idem_key) DO UPDATE SET fingerprint = excluded.fingerprint, \
+         state = 'completed', claim = NULL, lease_until = NULL, response = excluded.response, \
+         expires_at = excluded.expires_at, created_at = excluded.created_at \
+         WHERE (idempotency_keys.state = 'in_flight' AND idempotency_keys.lease_until <= $5) \
+         OR (idempotency_keys.state = 'completed' AND idempotency_keys.expires_at <= $5)"
+    };
+}
+pub(crate) use outcome_insert_sql;
+
+/// `sqlx::query($sql)` with the five parameters of [`outcome_insert_sql!`] bound first: the key
+/// `$key`, its `$fingerprint`, the outcome `$stored` (a [`StoredResponse`]) and its `$retention`.
+macro_rules! query_with_outcome {
+    ($sql:expr, $key:expr, $fingerprint:expr, $stored:expr, $retention:expr) => {{
         let fingerprint: backstop_axum::idempotency::Fingerprint = $fingerprint;
         let retention: std::time::Duration = $retention;
         let now = $crate::db::now_millis();
         let expires_at =
             now.saturating_add(i64::try_from(retention.as_millis()).unwrap_or(i64::MAX));
-        sqlx::query(
-            "INSERT INTO idempotency_keys \
-             (idem_key, fingerprint, state, claim, lease_until, response, expires_at, created_at) \
-             VALUES ($1, $2, 'completed', NULL, NULL, $3, $4, $5) \
-             ON CONFLICT (idem_key) DO UPDATE SET fingerprint = excluded.fingerprint, \
-             state = 'completed', claim = NULL, lease_until = NULL, response = excluded.response, \
-             expires_at = excluded.expires_at, created_at = excluded.created_at \
-             WHERE (idempotency_keys.state = 'in_flight' AND idempotency_keys.lease_until <= $6) \
-             OR (idempotency_keys.state = 'completed' AND idempotency_keys.expires_at <= $7)",
+        sqlx::query($sql)
+            .bind($key)
+            .bind(hex::encode(fingerprint.0))
+            .bind($stored.encode().to_vec())
+            .bind(expires_at)
+            .bind(now)
+    }};
+}
+pub(crate) use query_with_outcome;
+
+/// Inserts the completed outcome of a key on the connection `$c` of a [`write_tx!`] body (see
+/// [`outcome_insert_sql!`]): `true` if it was written.
+macro_rules! outcome_inserted {
+    ($c:ident, $key:expr, $fingerprint:expr, $stored:expr, $retention:expr) => {{
+        $crate::db::idempotency::query_with_outcome!(
+            $crate::db::idempotency::outcome_insert_sql!(),
+            $key,
+            $fingerprint,
+            $stored,
+            $retention
         )
-        .bind($key)
-        .bind(hex::encode(fingerprint.0))
-        .bind($stored.encode().to_vec())
-        .bind(expires_at)
-        .bind(now)
-        .bind(now)
-        .bind(now)
         .execute(&mut *$c)
         .await?
         .rows_affected()
@@ -84,6 +104,66 @@ macro_rules! outcome_inserted {
     }};
 }
 pub(crate) use outcome_inserted;
+
+/// Inserts a resource and the outcome `$stored` of the request holding `$claim` in **one**
+/// statement on the connection `$c` of a [`write_tx!`] body: the resource is inserted only if the
+/// outcome was, and when a live record already holds the key, neither is and the body returns
+/// [`DbError::ClaimLost`] (rolling its transaction back), as [`complete_claim!`] does.
+///
+/// `$insert` is the resource's `INSERT INTO table (columns) SELECT $6, $7, ...` (its parameters
+/// start at `$6`, after those of [`outcome_insert_sql!`]); `|$q| $bind` binds them on `$q`.
+///
+/// Why one statement: on SQLite the single writer's transaction is the server's bottleneck, and
+/// each statement costs it a hand-off to sqlx's connection thread and back; a second statement
+/// for the key made a keyed create hold the writer for two more hand-offs than an unkeyed one.
+/// SQLite runs both inserts in one call (`changes()` tells the second whether the first wrote);
+/// Postgres, which takes one statement per call, as a data-modifying `WITH`.
+macro_rules! insert_completing_claim {
+    ($c:ident, $claim:expr, $stored:expr, $insert:expr, |$q:ident| $bind:expr) => {{
+        let claim: &backstop_axum::idempotency::IdempotencyClaim = $claim;
+        let sqlite = $crate::db::idempotency::on_sqlite(&*$c);
+        let sql = if sqlite {
+            concat!(
+                $crate::db::idempotency::outcome_insert_sql!(),
+                "; ",
+                $insert,
+                " WHERE changes() = 1"
+            )
+        } else {
+            concat!(
+                "WITH outcome AS (",
+                $crate::db::idempotency::outcome_insert_sql!(),
+                " RETURNING 1) ",
+                $insert,
+                " WHERE EXISTS (SELECT 1 FROM outcome)"
+            )
+        };
+        let $q = $crate::db::idempotency::query_with_outcome!(
+            sql,
+            claim.key(),
+            claim.fingerprint(),
+            $stored,
+            claim.retention()
+        );
+        // SQLite counts the rows of both inserts, Postgres those of the resource's.
+        match ($bind).execute(&mut *$c).await?.rows_affected() {
+            2 if sqlite => {}
+            1 if !sqlite => {}
+            0 => return Err($crate::db::DbError::ClaimLost),
+            n => {
+                return Err($crate::db::DbError::Query(sqlx::Error::Protocol(format!(
+                    "a create with its idempotency outcome changed {n} rows"
+                ))));
+            }
+        }
+    }};
+}
+pub(crate) use insert_completing_claim;
+
+/// Whether the connection `_c` is SQLite's (the dialect of [`insert_completing_claim!`]).
+pub(crate) fn on_sqlite<C: sqlx::Connection>(_c: &C) -> bool {
+    <C::Database as sqlx::Database>::NAME == "SQLite"
+}
 
 /// Idempotency keys in the application's own database: claims held in the process, each outcome
 /// written in the same transaction as the rows a create writes (docs/CONTRACT.md §9.4).
@@ -163,34 +243,58 @@ impl DbIdempotencyStore {
         fingerprint: Fingerprint,
         lease: Duration,
     ) -> Result<Begin, DbError> {
-        if let Some(row) = self.db.key_row(key).await? {
-            let now = now_millis();
-            let live = match row.state.as_str() {
-                "in_flight" => row.lease_until.is_some_and(|l| l > now),
-                _ => row.expires_at > now,
-            };
-            if live {
-                if row.fingerprint != hex::encode(fingerprint.0) {
-                    return Ok(Begin::Mismatch);
-                }
-                if row.state == "in_flight" {
-                    let left = row.lease_until.unwrap_or(now).saturating_sub(now);
-                    return Ok(Begin::InFlight {
-                        lease_left: Duration::from_millis(u64::try_from(left).unwrap_or(0)),
-                    });
-                }
-                return match row
-                    .response
-                    .and_then(|r| StoredResponse::decode(bytes::Bytes::from(r)))
-                {
-                    Some(stored) => Ok(Begin::Completed(stored)),
-                    // Unreadable (written by a newer release?): refuse rather than run twice.
-                    None => Err(DbError::Query(sqlx::Error::Decode(
-                        "unreadable stored idempotent response".into(),
-                    ))),
-                };
-            }
+        match self.lookup_key(key, fingerprint).await? {
+            Some(answer) => Ok(answer),
+            None => self.claim_here(key, fingerprint, lease),
         }
+    }
+
+    /// What the live record of `key` answers (a replay, a mismatch, an `in_flight` claim of an
+    /// earlier release), or `None` when none holds it.
+    async fn lookup_key(
+        &self,
+        key: &str,
+        fingerprint: Fingerprint,
+    ) -> Result<Option<Begin>, DbError> {
+        let Some(row) = self.db.key_row(key).await? else {
+            return Ok(None);
+        };
+        let now = now_millis();
+        let live = match row.state.as_str() {
+            "in_flight" => row.lease_until.is_some_and(|l| l > now),
+            _ => row.expires_at > now,
+        };
+        if !live {
+            return Ok(None);
+        }
+        if row.fingerprint != hex::encode(fingerprint.0) {
+            return Ok(Some(Begin::Mismatch));
+        }
+        if row.state == "in_flight" {
+            let left = row.lease_until.unwrap_or(now).saturating_sub(now);
+            return Ok(Some(Begin::InFlight {
+                lease_left: Duration::from_millis(u64::try_from(left).unwrap_or(0)),
+            }));
+        }
+        match row
+            .response
+            .and_then(|r| StoredResponse::decode(bytes::Bytes::from(r)))
+        {
+            Some(stored) => Ok(Some(Begin::Completed(stored))),
+            // Unreadable (written by a newer release?): refuse rather than run twice.
+            None => Err(DbError::Query(sqlx::Error::Decode(
+                "unreadable stored idempotent response".into(),
+            ))),
+        }
+    }
+
+    /// Claims `key` in the process, without reading its record.
+    fn claim_here(
+        &self,
+        key: &str,
+        fingerprint: Fingerprint,
+        lease: Duration,
+    ) -> Result<Begin, DbError> {
         Ok(match self.claims.claim(key, fingerprint, lease) {
             Local::Claimed(token) => Begin::Claimed(token),
             Local::InFlight { lease_left } => Begin::InFlight { lease_left },
@@ -310,5 +414,27 @@ impl IdempotencyStore for DbIdempotencyStore {
 
     fn completed_by_application(&self, key: &str, claim: ClaimToken) {
         self.claims.forget(key, claim);
+    }
+
+    /// Every write of the reference API's keyed routes carries its key's outcome, inserted only
+    /// if no live record holds the key: the read moves there (docs/CONTRACT.md §9.4).
+    fn claim_unchecked(
+        &self,
+        key: &str,
+        fingerprint: Fingerprint,
+        lease: Duration,
+    ) -> Option<Result<Begin, StoreError>> {
+        Some(
+            self.claim_here(key, fingerprint, lease)
+                .map_err(store_error),
+        )
+    }
+
+    fn lookup<'a>(
+        &'a self,
+        key: &'a str,
+        fingerprint: Fingerprint,
+    ) -> BoxFuture<'a, Result<Option<Begin>, StoreError>> {
+        Box::pin(async move { self.lookup_key(key, fingerprint).await.map_err(store_error) })
     }
 }

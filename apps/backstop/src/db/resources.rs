@@ -2,7 +2,7 @@
 
 use backstop_axum::idempotency::{IdempotencyClaim, StoredResponse};
 
-use super::idempotency::complete_claim;
+use super::idempotency::{complete_claim, insert_completing_claim};
 use super::{Db, DbError, new_id, now_millis, on_pool, write_tx};
 
 /// The outcome of a create that may find the resource already there (by `external_id`).
@@ -312,19 +312,36 @@ impl Db {
             .as_ref()
             .and_then(|done| (done.respond)(&outcome));
         let (Insert::Created(customer) | Insert::Existing(customer)) = &outcome;
+        macro_rules! insert {
+            () => {
+                "INSERT INTO customers (id, business_id, name, email, created_at)"
+            };
+        }
+        macro_rules! bind_customer {
+            ($q:expr) => {
+                $q.bind(&customer.id)
+                    .bind(&customer.business_id)
+                    .bind(&customer.name)
+                    .bind(&customer.email)
+                    .bind(customer.created_at)
+            };
+        }
         write_tx!(self, |c| {
-            sqlx::query(
-                "INSERT INTO customers (id, business_id, name, email, created_at) VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(&customer.id)
-            .bind(&customer.business_id)
-            .bind(&customer.name)
-            .bind(&customer.email)
-            .bind(customer.created_at)
-            .execute(&mut *c)
-            .await?;
             if let (Some(done), Some(stored)) = (&completion, &committed) {
-                complete_claim!(c, done.claim, stored);
+                insert_completing_claim!(
+                    c,
+                    done.claim,
+                    stored,
+                    concat!(insert!(), " SELECT $6, $7, $8, $9, $10"),
+                    |q| bind_customer!(q)
+                );
+            } else {
+                bind_customer!(sqlx::query(concat!(
+                    insert!(),
+                    " VALUES ($1, $2, $3, $4, $5)"
+                )))
+                .execute(&mut *c)
+                .await?;
             }
             Ok(())
         })?;
@@ -401,21 +418,41 @@ impl Db {
             .as_ref()
             .and_then(|done| (done.respond)(&outcome));
         let (Insert::Created(invoice) | Insert::Existing(invoice)) = &outcome;
+        macro_rules! insert {
+            () => {
+                "INSERT INTO invoices \
+                 (id, business_id, customer_id, external_id, currency, due_date, total, created_at)"
+            };
+        }
+        macro_rules! bind_invoice {
+            ($q:expr) => {
+                $q.bind(&invoice.id)
+                    .bind(&invoice.business_id)
+                    .bind(&invoice.customer_id)
+                    .bind(&invoice.external_id)
+                    .bind(&invoice.currency)
+                    .bind(&invoice.due_date)
+                    .bind(invoice.total)
+                    .bind(invoice.created_at)
+            };
+        }
         let result = write_tx!(self, |c| {
-            sqlx::query(
-                "INSERT INTO invoices (id, business_id, customer_id, external_id, currency, due_date, total, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(&invoice.id)
-            .bind(&invoice.business_id)
-            .bind(&invoice.customer_id)
-            .bind(&invoice.external_id)
-            .bind(&invoice.currency)
-            .bind(&invoice.due_date)
-            .bind(invoice.total)
-            .bind(invoice.created_at)
-            .execute(&mut *c)
-            .await?;
+            if let (Some(done), Some(stored)) = (&completion, &committed) {
+                insert_completing_claim!(
+                    c,
+                    done.claim,
+                    stored,
+                    concat!(insert!(), " SELECT $6, $7, $8, $9, $10, $11, $12, $13"),
+                    |q| bind_invoice!(q)
+                );
+            } else {
+                bind_invoice!(sqlx::query(concat!(
+                    insert!(),
+                    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+                )))
+                .execute(&mut *c)
+                .await?;
+            }
             for (position, line) in invoice.line_items.iter().enumerate() {
                 sqlx::query(
                     "INSERT INTO invoice_line_items (invoice_id, position, description, quantity, unit_amount, amount) \
@@ -429,9 +466,6 @@ impl Db {
                 .bind(line.amount)
                 .execute(&mut *c)
                 .await?;
-            }
-            if let (Some(done), Some(stored)) = (&completion, &committed) {
-                complete_claim!(c, done.claim, stored);
             }
             Ok(())
         });

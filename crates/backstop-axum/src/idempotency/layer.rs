@@ -57,6 +57,7 @@ struct Config {
     max_response_bytes: usize,
     stored_headers: Vec<HeaderName>,
     caller: CallerIdentity,
+    check_at_commit: bool,
 }
 
 impl fmt::Debug for IdempotencyLayer {
@@ -90,6 +91,7 @@ impl IdempotencyLayer {
                 max_response_bytes: 1 << 20,
                 stored_headers: DEFAULT_STORED_HEADERS.to_vec(),
                 caller: CallerIdentity::default(),
+                check_at_commit: false,
             }),
         }
     }
@@ -141,6 +143,22 @@ impl IdempotencyLayer {
     pub fn trust_forwarded_hops(mut self, hops: usize) -> Self {
         let config = self.config_mut();
         config.caller = config.caller.trusted_hops(hops);
+        self
+    }
+
+    /// Claims keys without looking them up first, when the store supports it
+    /// ([`IdempotencyStore::claim_unchecked`]; other stores are unaffected): the check for a live
+    /// record moves to the commit of the request's own write, and the request skips a store
+    /// round trip. When that check fails (the handler answers 409 `IDEMPOTENCY_KEY_IN_USE`) or
+    /// its outcome cannot be stored because a live record holds the key, the layer looks the key
+    /// up then and answers as it would have before running it: the first answer replayed, 422 on
+    /// another payload, 409 while the first runs.
+    ///
+    /// **Only for routes whose every side effect commits with the key's outcome** (see
+    /// [`IdempotencyClaim`]): the handler of a re-sent request runs again before its replay is
+    /// sent, and anything it does outside that transaction happens again. Off by default.
+    pub fn check_at_commit(mut self, on: bool) -> Self {
+        self.config_mut().check_at_commit = on;
         self
     }
 
@@ -211,7 +229,7 @@ where
 }
 
 enum Prepared {
-    Run(Request, ClaimGuard),
+    Run(Request, Box<ClaimGuard>),
     Answer(Response),
 }
 
@@ -262,15 +280,28 @@ async fn prepare(config: &Config, req: Request) -> Result<Prepared, ApiError> {
         &body,
     );
     let store_key = store_key(&scope, &key);
-
-    let begin = config
-        .store
-        .begin(&store_key, fingerprint, config.lease)
-        .await
-        .map_err(|e| {
-            tracing::debug!(error = %e, "idempotency store unavailable; refusing keyed request");
-            ApiError::unavailable(Duration::from_secs(1)).with_source(e)
-        })?;
+    let unchecked = config
+        .check_at_commit
+        .then(|| {
+            config
+                .store
+                .claim_unchecked(&store_key, fingerprint, config.lease)
+        })
+        .flatten();
+    let checked = unchecked.is_none();
+    let begin = match unchecked {
+        Some(begin) => begin,
+        None => {
+            config
+                .store
+                .begin(&store_key, fingerprint, config.lease)
+                .await
+        }
+    }
+    .map_err(|e| {
+        tracing::debug!(error = %e, "idempotency store unavailable; refusing keyed request");
+        ApiError::unavailable(Duration::from_secs(1)).with_source(e)
+    })?;
     match begin {
         Begin::Claimed(token) => {
             let mut req = Request::from_parts(parts, Body::from(body));
@@ -282,22 +313,51 @@ async fn prepare(config: &Config, req: Request) -> Result<Prepared, ApiError> {
             ));
             Ok(Prepared::Run(
                 req,
-                ClaimGuard {
+                Box::new(ClaimGuard {
                     store: config.store.clone(),
                     key: store_key,
                     token: Some(token),
-                },
+                    fingerprint,
+                    checked,
+                }),
             ))
         }
-        Begin::InFlight { lease_left } => {
-            let wait = config
-                .in_flight_retry_after
-                .min(lease_left)
-                .max(Duration::from_secs(1));
-            Err(ApiError::new(Code::IDEMPOTENCY_KEY_IN_USE).with_retry_after(wait))
-        }
+        Begin::InFlight { lease_left } => Err(in_flight(config, lease_left)),
         Begin::Mismatch => Err(ApiError::new(Code::IDEMPOTENCY_KEY_MISMATCH)),
         Begin::Completed(stored) => Ok(Prepared::Answer(replay(stored))),
+    }
+}
+
+/// The 409 for a key whose first request still runs.
+fn in_flight(config: &Config, lease_left: Duration) -> ApiError {
+    let wait = config
+        .in_flight_retry_after
+        .min(lease_left)
+        .max(Duration::from_secs(1));
+    ApiError::new(Code::IDEMPOTENCY_KEY_IN_USE).with_retry_after(wait)
+}
+
+/// For a request claimed unchecked ([`IdempotencyLayer::check_at_commit`]) whose write or outcome
+/// found its key taken: the answer the live record gives (a replay, 422 or 409), or `None` when
+/// none holds the key any more (or the store cannot say): the request's own answer stands.
+async fn answer_from_record(
+    config: &Config,
+    key: &str,
+    fingerprint: Fingerprint,
+) -> Option<Response> {
+    match config.store.lookup(key, fingerprint).await {
+        Ok(Some(Begin::Completed(stored))) => Some(replay(stored)),
+        Ok(Some(Begin::Mismatch)) => {
+            Some(Error(ApiError::new(Code::IDEMPOTENCY_KEY_MISMATCH)).into_response())
+        }
+        Ok(Some(Begin::InFlight { lease_left })) => {
+            Some(Error(in_flight(config, lease_left)).into_response())
+        }
+        Ok(Some(Begin::Claimed(_)) | None) => None,
+        Err(e) => {
+            tracing::warn!(error = %e, "idempotency key taken, but its record could not be read");
+            None
+        }
     }
 }
 
@@ -332,7 +392,7 @@ fn replay(stored: StoredResponse) -> Response {
 }
 
 /// Stores a final response, or releases the claim for 5xx/429 and unstorable responses.
-async fn finish(config: &Config, mut guard: ClaimGuard, response: Response) -> Response {
+async fn finish(config: &Config, mut guard: Box<ClaimGuard>, response: Response) -> Response {
     if response
         .extensions()
         .get::<CompletedByApplication>()
@@ -353,7 +413,11 @@ async fn finish(config: &Config, mut guard: ClaimGuard, response: Response) -> R
         if error.code().name() == Code::IDEMPOTENCY_KEY_IN_USE.name() {
             // The handler found the key taken by another request that committed first (an
             // application completing claims in its own transaction): not this key's outcome.
+            let (key, fingerprint, checked) = (guard.key.clone(), guard.fingerprint, guard.checked);
             guard.release().await;
+            if !checked && let Some(answer) = answer_from_record(config, &key, fingerprint).await {
+                return answer;
+            }
             return response;
         }
         // Stored as data; the response goes on unread for the contract to encode.
@@ -363,8 +427,10 @@ async fn finish(config: &Config, mut guard: ClaimGuard, response: Response) -> R
             body: stored_error::to_bytes(error).into(),
             kind: StoredKind::ContractError,
         };
-        guard.complete(&stored, config.retention).await;
-        return response;
+        return match guard.complete(config, &stored).await {
+            Some(answer) => answer,
+            None => response,
+        };
     }
     let (parts, body) = response.into_parts();
     let mut body = body;
@@ -404,8 +470,10 @@ async fn finish(config: &Config, mut guard: ClaimGuard, response: Response) -> R
         body: body.clone(),
         kind: StoredKind::Body,
     };
-    guard.complete(&stored, config.retention).await;
-    Response::from_parts(parts, Body::from(body))
+    match guard.complete(config, &stored).await {
+        Some(answer) => answer,
+        None => Response::from_parts(parts, Body::from(body)),
+    }
 }
 
 /// The headers of `headers` worth replaying; for an error stored as data, not those describing
@@ -438,6 +506,10 @@ struct ClaimGuard {
     store: Arc<dyn IdempotencyStore>,
     key: String,
     token: Option<ClaimToken>,
+    fingerprint: Fingerprint,
+    /// Whether the store looked the key up before claiming it (see
+    /// [`IdempotencyLayer::check_at_commit`]).
+    checked: bool,
 }
 
 impl ClaimGuard {
@@ -449,21 +521,28 @@ impl ClaimGuard {
         }
     }
 
-    async fn complete(mut self, stored: &StoredResponse, retention: Duration) {
-        let Some(token) = self.token.take() else {
-            return;
-        };
+    /// Stores `stored` as the key's outcome. `Some(answer)` replaces the request's own answer:
+    /// the live record's, when the key was claimed unchecked and a record holds it.
+    async fn complete(mut self, config: &Config, stored: &StoredResponse) -> Option<Response> {
+        let token = self.token.take()?;
         match self
             .store
-            .complete(&self.key, token, stored, retention)
+            .complete(&self.key, token, stored, config.retention)
             .await
         {
-            Ok(true) => {}
-            Ok(false) => tracing::warn!(
-                "idempotency claim expired before the response was stored; raise the lease above the handler timeout"
-            ),
+            Ok(true) => None,
+            Ok(false) if !self.checked => {
+                answer_from_record(config, &self.key, self.fingerprint).await
+            }
+            Ok(false) => {
+                tracing::warn!(
+                    "idempotency claim expired before the response was stored; raise the lease above the handler timeout"
+                );
+                None
+            }
             Err(e) => {
-                tracing::warn!(error = %e, "could not store idempotent response; the claim ends with its lease")
+                tracing::warn!(error = %e, "could not store idempotent response; the claim ends with its lease");
+                None
             }
         }
     }

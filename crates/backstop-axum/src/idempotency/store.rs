@@ -91,6 +91,38 @@ pub trait IdempotencyStore: Send + Sync + 'static {
     fn completed_by_application(&self, key: &str, claim: ClaimToken) {
         let _ = (key, claim);
     }
+
+    /// Claims `key` in this process **without looking up its record**, for a store that checks
+    /// for a live record where the request's outcome is written instead: in the application's own
+    /// transaction, which then fails (and [`complete`](Self::complete) returns `false`) when a live
+    /// record holds the key. Used by an [`IdempotencyLayer`](super::IdempotencyLayer) built with
+    /// [`check_at_commit`](super::IdempotencyLayer::check_at_commit), which then answers from
+    /// [`lookup`](Self::lookup) when that check fails. Answers as [`begin`](Self::begin) does
+    /// for the claims of this process (`InFlight`, `Mismatch`, `Claimed`).
+    ///
+    /// `None` (the default): this store cannot; the layer calls [`begin`](Self::begin).
+    fn claim_unchecked(
+        &self,
+        key: &str,
+        fingerprint: Fingerprint,
+        lease: Duration,
+    ) -> Option<Result<Begin, StoreError>> {
+        let _ = (key, fingerprint, lease);
+        None
+    }
+
+    /// The live record of `key` as [`begin`](Self::begin) would answer it, without claiming
+    /// anything: [`Begin::Completed`], [`Begin::Mismatch`] or [`Begin::InFlight`]; `None` when no
+    /// live record holds the key. Needed only by a store that supports
+    /// [`claim_unchecked`](Self::claim_unchecked) (the default finds nothing).
+    fn lookup<'a>(
+        &'a self,
+        key: &'a str,
+        fingerprint: Fingerprint,
+    ) -> BoxFuture<'a, Result<Option<Begin>, StoreError>> {
+        let _ = (key, fingerprint);
+        Box::pin(std::future::ready(Ok(None)))
+    }
 }
 
 /// A final response as stored: status, the headers worth replaying, and the body.
