@@ -10,7 +10,12 @@
 //! - a crash after it leaves both: the re-send is replayed;
 //! - two requests with one key that both run (on two instances sharing the database, or after a
 //!   lease ran out) cannot both commit: the database's unique key on the record lets the first
-//!   commit and rolls the other's write back (409, retryable; its retry replays the first).
+//!   commit and rolls the other's write back.
+//!
+//! A new key is claimed without reading its record ([`IdempotencyStore::claim_unchecked`], with
+//! the layer's `check_at_commit`): the create's insert of its outcome is the check. A repeat whose
+//! write or outcome finds the key taken is answered from the record then
+//! ([`IdempotencyStore::lookup`]): the first answer replayed, a mismatch, or 409 while it runs.
 //!
 //! Records left `in_flight` by earlier releases (which committed the claim first) are honoured
 //! until their lease ends, then taken over. Records are kept for the retention (24 h by default)

@@ -20,6 +20,9 @@
 //!   released too when the request is cancelled (client gone, timeout) — and if the process dies,
 //!   the lease expires. **Make the lease longer than your handler timeout**: a handler still running
 //!   when its lease ends can be run a second time;
+//! - with [`IdempotencyLayer::check_at_commit`] and a store that checks where the outcome is
+//!   written (the reference API's database store), a new key is claimed without a lookup; a repeat
+//!   that finds the key taken there is answered from the record then, as it would have been first;
 //! - a response larger than the cap is sent but not stored (the claim is released);
 //! - if the store is unreachable the request is refused with 503 `SERVICE_UNAVAILABLE` rather than
 //!   risk running a side effect twice;
