@@ -9,7 +9,8 @@
 # `bare` (hidden `--bare`: bare handlers; the bearer token is still verified, without any database
 # lookup). Prints req/s, p99, server CPU per request, and the stack/bare and stack/memidem ratios.
 #
-# Usage: apps/backstop/bench/load.sh            (DURATION=10s CONNECTIONS=32 THREADS=2 by default)
+# Usage: apps/backstop/bench/load.sh            (DURATION=10s CONNECTIONS=32 THREADS=2 by default;
+#                                               CREATE_ONLY=1 skips the read scenario)
 #        BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test apps/backstop/bench/load.sh
 #        (a fresh schema of that database instead of a temporary SQLite file)
 set -euo pipefail
@@ -129,7 +130,9 @@ for round in $(seq 1 "$ROUNDS"); do
             *) start_server ;;
         esac
         RES[$mode-create-$round]=$(run create.lua "/" "$mode-$round")
-        RES[$mode-read-$round]=$(run read.lua "/v1/platform/businesses/$BIZ/invoices/$INV/")
+        if [ -z "${CREATE_ONLY:-}" ]; then
+            RES[$mode-read-$round]=$(run read.lua "/v1/platform/businesses/$BIZ/invoices/$INV/")
+        fi
         stop_server
     done
 done
@@ -142,7 +145,9 @@ median() { # scenario field(1-4)
 echo
 echo "backstop serve on $BACKEND, wrk -t$THREADS -c$CONNECTIONS -d$DURATION, loopback, median of $ROUNDS interleaved rounds"
 printf "%-15s %-8s %11s %8s %10s %16s %16s\n" scenario mode req/s p99_ms cpu_us/req "req/s vs stack" "cpu vs stack"
-for s in create read; do
+SCENARIOS="create read"
+[ -n "${CREATE_ONLY:-}" ] && SCENARIOS=create
+for s in $SCENARIOS; do
     sr=$(median stack-$s 1); sc=$(median stack-$s 4)
     for mode in stack memidem bare; do
         r=$(median $mode-$s 1); p=$(median $mode-$s 2); c=$(median $mode-$s 4)
