@@ -32,15 +32,7 @@ async fn post(url: &str, token: &str, key: &str, body: &Value) -> Sent {
 }
 
 async fn count(url: &str, token: &str) -> u64 {
-    let list: Value = reqwest::Client::new()
-        .get(url)
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = get_json(url, token).await;
     list["count"].as_u64().unwrap()
 }
 

@@ -49,15 +49,8 @@ async fn restart_on_same_sqlite_file_loses_nothing() {
     assert_eq!(again["_meta"]["created"], false);
     // A new token from the stored key, and the error record from before the restart.
     let token2 = partner_token(&srv, &p).await;
-    let record: serde_json::Value = client()
-        .get(srv.url(&format!("/v1/requests/{rid}")))
-        .bearer_auth(&token2)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let record: serde_json::Value =
+        get_json(&srv.url(&format!("/v1/requests/{rid}")), &token2).await;
     assert_eq!(record["code"], "INVOICE_NOT_FOUND");
     // The trace id of the request's traceparent was stored next to its request id.
     assert_eq!(record["request_id"], rid.as_str());

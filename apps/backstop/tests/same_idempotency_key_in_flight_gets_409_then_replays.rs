@@ -99,18 +99,13 @@ impl Fixture {
     }
 
     async fn invoices(&self) -> usize {
-        let list: Value = reqwest::Client::new()
-            .get(
-                self.srv
-                    .url(&format!("/v1/platform/businesses/{}/invoices/", self.biz)),
-            )
-            .bearer_auth(&self.btoken)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let list: Value = get_json(
+            &self
+                .srv
+                .url(&format!("/v1/platform/businesses/{}/invoices/", self.biz)),
+            &self.btoken,
+        )
+        .await;
         list["count"].as_u64().unwrap() as usize
     }
 }

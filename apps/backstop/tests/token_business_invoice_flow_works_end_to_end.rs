@@ -47,15 +47,7 @@ async fn flow(url: &str) {
     assert_eq!(again["legal_name"], "Acme Ltd");
     assert_eq!(again["_meta"]["created"], false);
 
-    let shown: Value = client()
-        .get(srv.url(&format!("/v1/platform/businesses/{biz}/")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let shown: Value = get_json(&srv.url(&format!("/v1/platform/businesses/{biz}/")), &token).await;
     assert_eq!(shown["external_id"], "acme-1");
 
     let btoken = business_token(&srv, &token, &biz).await;
@@ -104,15 +96,11 @@ async fn flow(url: &str) {
     let replayed: Value = replay.json().await.unwrap();
     assert_eq!(replayed["id"], inv.as_str());
 
-    let read: Value = client()
-        .get(srv.url(&format!("/v1/platform/businesses/{biz}/invoices/{inv}")))
-        .bearer_auth(&btoken)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let read: Value = get_json(
+        &srv.url(&format!("/v1/platform/businesses/{biz}/invoices/{inv}")),
+        &btoken,
+    )
+    .await;
     assert_eq!(read, invoice);
 
     // Pagination: three more invoices, pages of two.
@@ -126,65 +114,37 @@ async fn flow(url: &str) {
             .await
             .unwrap();
     }
-    let page1: Value = client()
-        .get(srv.url(&format!(
+    let page1: Value = get_json(
+        &srv.url(&format!(
             "/v1/platform/businesses/{biz}/invoices/?page_size=2"
-        )))
-        .bearer_auth(&btoken)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        )),
+        &btoken,
+    )
+    .await;
     assert_eq!(page1["count"], 4);
     assert_eq!(page1["results"].as_array().unwrap().len(), 2);
     assert_eq!(page1["results"][0]["id"], inv.as_str());
     assert!(page1["previous"].is_null());
     let next = page1["next"].as_str().unwrap();
-    let page2: Value = client()
-        .get(srv.url(next))
-        .bearer_auth(&btoken)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page2: Value = get_json(&srv.url(next), &btoken).await;
     assert_eq!(page2["results"].as_array().unwrap().len(), 2);
     assert!(page2["next"].is_null());
     assert!(page2["previous"].is_string());
 
-    let customers: Value = client()
-        .get(srv.url(&format!("/v1/platform/businesses/{biz}/customers/")))
-        .bearer_auth(&btoken)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let customers: Value = get_json(
+        &srv.url(&format!("/v1/platform/businesses/{biz}/customers/")),
+        &btoken,
+    )
+    .await;
     assert_eq!(customers["count"], 1);
-    let one: Value = client()
-        .get(srv.url(&format!("/v1/platform/businesses/{biz}/customers/{cus}/")))
-        .bearer_auth(&btoken)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let one: Value = get_json(
+        &srv.url(&format!("/v1/platform/businesses/{biz}/customers/{cus}/")),
+        &btoken,
+    )
+    .await;
     assert_eq!(one["email"], "ana@example.com");
 
-    let businesses: Value = client()
-        .get(srv.url("/v1/platform/businesses/"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let businesses: Value = get_json(&srv.url("/v1/platform/businesses/"), &token).await;
     assert_eq!(businesses["count"], 1);
 
     // API keys work as bearer credentials for partner endpoints too.

@@ -285,6 +285,19 @@ pub async fn create_business(srv: &impl Served, token: &str, external_id: &str) 
         .unwrap()
 }
 
+/// `GET url` with the bearer `token`: the 2xx body as JSON (panics on anything else).
+pub async fn get_json(url: &str, token: &str) -> Value {
+    client()
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"))
+        .json()
+        .await
+        .unwrap()
+}
+
 pub async fn create_customer(srv: &impl Served, token: &str, business_id: &str) -> Value {
     client()
         .post(srv.url(&format!("/v1/platform/businesses/{business_id}/customers/")))
