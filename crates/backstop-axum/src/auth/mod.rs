@@ -24,7 +24,16 @@
 //! The three policies stack in this order (outermost first): authentication, rate limiting,
 //! idempotency; the rate limiter and the idempotency layer read the principal the first one found.
 //!
-//! ```
+//! (The example needs the `jwt`, `rate-limit` and `idempotency` features; without them it is not run.)
+//!
+#![cfg_attr(
+    all(feature = "jwt", feature = "rate-limit", feature = "idempotency"),
+    doc = "```"
+)]
+#![cfg_attr(
+    not(all(feature = "jwt", feature = "rate-limit", feature = "idempotency")),
+    doc = "```ignore"
+)]
 //! use std::time::Duration;
 //! use axum::{Router, routing::post};
 //! use backstop_axum::auth::{ApiKey, AuthLayer, Authenticator, JwtVerifier, KeyStatus,
