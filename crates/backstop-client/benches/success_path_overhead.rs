@@ -10,6 +10,10 @@
 //!    off. Each request is timed; the medians and their ratios to the first plain client are printed.
 //! 2. The criterion groups (`success_path/plain_reqwest`, `success_path/backstop_client`).
 //!
+//! `OVERHEAD_CURRENT_THREAD=1` (with `OVERHEAD_INTERLEAVED_ONLY=1`) runs the interleaved medians on
+//! one thread, client and server together: the client's own CPU time, without the cross-thread
+//! wake-ups, so its share of the round trip comes out about twice as large.
+//!
 //! `OVERHEAD_LOOP=<case>:<n>` instead runs one case `n` times in a plain loop, for
 //! `valgrind --tool=callgrind` (see `benches/instructions.sh`). Cases: `plain`, `backstop`,
 //! `backstop-off`, `none`.
@@ -177,7 +181,9 @@ fn main() {
         return;
     }
     if std::env::var_os("OVERHEAD_INTERLEAVED_ONLY").is_some() {
-        interleaved(&setup(false));
+        interleaved(&setup(
+            std::env::var_os("OVERHEAD_CURRENT_THREAD").is_some(),
+        ));
         return;
     }
     benches();

@@ -60,10 +60,10 @@ pub(crate) fn transport_retryable(e: &reqwest::Error) -> bool {
 /// announces; `span` (when enabled) gets the outcome recorded in it.
 pub(crate) async fn attempt(
     sent: impl Future<Output = Result<reqwest::Response, SendError>>,
-    pacing: Option<(&Pacer, &str)>,
+    pacing: Option<(&Pacer, &[u8])>,
     span: &tracing::Span,
 ) -> Outcome {
-    let mut response = match sent.await {
+    let response = match sent.await {
         Ok(r) => r,
         Err(e) => {
             tracing::debug!(error = ?e, "attempt failed: transport");
@@ -88,6 +88,14 @@ pub(crate) async fn attempt(
         }
         return Outcome::Response(response);
     }
+    // Boxed: reading and decoding an error body is the rare path, and inline it would take room
+    // in every request's future.
+    Box::pin(error_outcome(response, span)).await
+}
+
+/// Reads (at most [`MAX_DECODE_BYTES`] of) an error response's body and decodes it.
+async fn error_outcome(mut response: reqwest::Response, span: &tracing::Span) -> Outcome {
+    let status = response.status();
     let headers = response.headers().clone();
     let mut body = Vec::new();
     // A body that breaks off mid-way is decoded as far as it came.
@@ -125,7 +133,7 @@ pub(crate) async fn hedged<'a, 'b, T: Transport>(
     permit: Option<Permit<'a>>,
     after: Duration,
     hedge: impl FnOnce() -> Option<(Request, Option<Permit<'a>>, Option<RetryToken<'b>>)>,
-    pacing: Option<(&Pacer, &str)>,
+    pacing: Option<(&Pacer, &[u8])>,
     span: &tracing::Span,
 ) -> (Outcome, Option<Permit<'a>>, u32) {
     let primary = attempt(transport.send(request), pacing, span);

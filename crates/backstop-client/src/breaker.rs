@@ -102,7 +102,10 @@ pub type StateListener = Arc<dyn Fn(&str, CircuitState, CircuitState) + Send + S
 #[derive(Debug)]
 enum State {
     Closed {
+        /// Consecutive failures ([`TripPolicy::ConsecutiveFailures`]; 0 otherwise).
         consecutive: u32,
+        /// [`TripPolicy::FailureRatio`]'s window: attempts (counted when admitted) and failures
+        /// (counted when they end).
         window: Option<Box<Window>>,
     },
     Open {
@@ -145,10 +148,12 @@ pub(crate) enum Admission<'a> {
 
 pub(crate) struct Breakers {
     config: CircuitBreakerConfig,
-    /// Ordered rather than hashed: a client talks to a few hosts, and two SipHash runs per request
+    /// Keyed by the authority's bytes (`host:port`, ASCII): a `&str` made from the request's key
+    /// would be checked for UTF-8 on every request. Ordered rather than hashed: a client talks to a
+    /// few hosts, and two SipHash runs per request
     /// (admit and outcome) cost more than the handful of string comparisons of a B-tree lookup
     /// (callgrind on the success path).
-    hosts: Mutex<BTreeMap<String, Host>>,
+    hosts: Mutex<BTreeMap<Vec<u8>, Host>>,
     listener: Option<StateListener>,
 }
 
@@ -164,10 +169,12 @@ impl fmt::Debug for Breakers {
 /// releases its probe slot without deciding anything.
 pub(crate) struct Permit<'a> {
     breakers: &'a Breakers,
-    host: &'a str,
+    host: &'a [u8],
     generation: u64,
     probe: bool,
     done: bool,
+    /// Counted in a closed circuit's ratio window when admitted: a success has nothing to add.
+    counted: bool,
     at: Instant,
 }
 
@@ -191,13 +198,13 @@ impl Breakers {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Host>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<Vec<u8>, Host>> {
         self.hosts.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Admits an attempt to `host` at once, or says why not.
     /// `now` is the attempt's start: its outcome is counted in the window at that time.
-    pub(crate) fn admit<'a>(&'a self, host: &'a str, now: Instant) -> Admission<'a> {
+    pub(crate) fn admit<'a>(&'a self, host: &'a [u8], now: Instant) -> Admission<'a> {
         self.try_admit(host, now)
     }
 
@@ -206,7 +213,7 @@ impl Breakers {
     /// `None` when the circuit stays closed to this caller.
     pub(crate) async fn wait_for_probe<'a>(
         &'a self,
-        host: &'a str,
+        host: &'a [u8],
         probe: Arc<Notify>,
         deadline: Option<Instant>,
     ) -> Option<Permit<'a>> {
@@ -236,7 +243,7 @@ impl Breakers {
     }
 
     /// Admits an attempt to `host` now, or not at all (a hedge asks this way).
-    pub(crate) fn admit_now<'a>(&'a self, host: &'a str) -> Option<Permit<'a>> {
+    pub(crate) fn admit_now<'a>(&'a self, host: &'a [u8]) -> Option<Permit<'a>> {
         match self.try_admit(host, Instant::now()) {
             Admission::Permit(p) => Some(p),
             _ => None,
@@ -244,7 +251,7 @@ impl Breakers {
     }
 
     /// Admits an attempt to `host` at once, or says why not.
-    fn try_admit<'a>(&'a self, host: &'a str, now: Instant) -> Admission<'a> {
+    fn try_admit<'a>(&'a self, host: &'a [u8], now: Instant) -> Admission<'a> {
         let mut changes = None;
         let admission = {
             let mut hosts = self.lock();
@@ -255,7 +262,7 @@ impl Breakers {
                     if hosts.len() >= MAX_HOSTS {
                         Self::make_room(&mut hosts);
                     }
-                    hosts.entry(host.to_owned()).or_insert(Host {
+                    hosts.entry(host.to_vec()).or_insert(Host {
                         state: self.closed(),
                         generation: 0,
                         probe_done: None,
@@ -270,8 +277,19 @@ impl Breakers {
                 changes = Some((CircuitState::Open, CircuitState::HalfOpen));
             }
             match &mut h.state {
-                State::Closed { .. } => {
-                    Admission::Permit(Permit::new(self, host, h.generation, false, now))
+                State::Closed { window, .. } => {
+                    // Counted now, so that a success has nothing left to count: with the ratio
+                    // policy (the default) the usual outcome takes no lock (see `Permit::record`).
+                    let counted = match window {
+                        Some(w) => {
+                            w.add(now, 1, 0);
+                            true
+                        }
+                        None => false,
+                    };
+                    let mut permit = Permit::new(self, host, h.generation, false, now);
+                    permit.counted = counted;
+                    Admission::Permit(permit)
                 }
                 State::Open { .. } => Admission::Open,
                 State::HalfOpen { probes } => {
@@ -297,7 +315,7 @@ impl Breakers {
     /// trips a few failures later than it would have). Open and half-open circuits are kept:
     /// forgetting one would let calls through to a host known to be down. With `MAX_HOSTS` circuits
     /// open at once the map grows past the cap rather than forget them.
-    fn make_room(hosts: &mut BTreeMap<String, Host>) {
+    fn make_room(hosts: &mut BTreeMap<Vec<u8>, Host>) {
         let now = Instant::now();
         hosts.retain(|_, h| match &h.state {
             State::Closed {
@@ -311,7 +329,14 @@ impl Breakers {
         }
     }
 
-    fn outcome(&self, host: &str, generation: u64, probe: bool, at: Instant, failed: Option<bool>) {
+    fn outcome(
+        &self,
+        host: &[u8],
+        generation: u64,
+        probe: bool,
+        at: Instant,
+        failed: Option<bool>,
+    ) {
         let mut wake = None;
         let change = {
             let mut hosts = self.lock();
@@ -339,31 +364,40 @@ impl Breakers {
                         consecutive,
                         window,
                     },
-                    Some(failed),
+                    failed,
                 ) => {
-                    // Counted at the attempt's start: no clock read per request here.
-                    let now = at;
-                    *consecutive = if failed {
-                        consecutive.saturating_add(1)
-                    } else {
-                        0
-                    };
-                    let trip = match self.config.trip {
-                        TripPolicy::ConsecutiveFailures(n) => *consecutive >= n.max(1),
-                        TripPolicy::FailureRatio {
-                            ratio, min_calls, ..
-                        } => match window {
-                            Some(w) => {
-                                w.add(now, 1, u64::from(failed));
-                                // Only a failure can trip it: a success need not sum the window.
-                                failed && {
-                                    let (calls, failures) = w.sums(now);
-                                    calls >= u64::from(min_calls.max(1))
-                                        && failures as f64 >= ratio * calls as f64
-                                }
+                    let trip = match (self.config.trip, window, failed) {
+                        (TripPolicy::ConsecutiveFailures(n), _, Some(failed)) => {
+                            *consecutive = if failed {
+                                consecutive.saturating_add(1)
+                            } else {
+                                0
+                            };
+                            *consecutive >= n.max(1)
+                        }
+                        // The attempt was counted when admitted; only its failure is counted now,
+                        // in the same slot (its start: no clock read here).
+                        (
+                            TripPolicy::FailureRatio {
+                                ratio, min_calls, ..
+                            },
+                            Some(w),
+                            Some(failed),
+                        ) => {
+                            w.add(at, 0, u64::from(failed));
+                            // Only a failure can trip it: a success need not sum the window.
+                            failed && {
+                                let (calls, failures) = w.sums(at);
+                                calls >= u64::from(min_calls.max(1))
+                                    && failures as f64 >= ratio * calls as f64
                             }
-                            None => false,
-                        },
+                        }
+                        // Ended without an outcome (cancelled): it no longer counts as an attempt.
+                        (TripPolicy::FailureRatio { .. }, Some(w), None) => {
+                            w.sub(at, 1, 0);
+                            false
+                        }
+                        _ => false,
                     };
                     trip.then(|| State::Open {
                         until: Instant::now() + self.config.open_duration,
@@ -390,7 +424,8 @@ impl Breakers {
         }
     }
 
-    fn notify(&self, host: &str, from: CircuitState, to: CircuitState) {
+    fn notify(&self, host: &[u8], from: CircuitState, to: CircuitState) {
+        let host = &*String::from_utf8_lossy(host);
         match to {
             CircuitState::Open => tracing::warn!(host, %from, %to, "circuit breaker opened"),
             _ => tracing::info!(host, %from, %to, "circuit breaker state changed"),
@@ -404,7 +439,7 @@ impl Breakers {
     /// passed is reported as half-open: the next call will be a probe.
     pub(crate) fn state(&self, host: &str) -> CircuitState {
         self.lock()
-            .get(host)
+            .get(host.as_bytes())
             .map_or(CircuitState::Closed, |h| public_now(&h.state))
     }
 
@@ -413,7 +448,12 @@ impl Breakers {
         let mut v: Vec<_> = self
             .lock()
             .iter()
-            .map(|(k, h)| (k.clone(), public_now(&h.state)))
+            .map(|(k, h)| {
+                (
+                    String::from_utf8_lossy(k).into_owned(),
+                    public_now(&h.state),
+                )
+            })
             .collect();
         v.sort();
         v
@@ -430,7 +470,7 @@ fn public_now(s: &State) -> CircuitState {
 impl<'a> Permit<'a> {
     fn new(
         breakers: &'a Breakers,
-        host: &'a str,
+        host: &'a [u8],
         generation: u64,
         probe: bool,
         at: Instant,
@@ -441,6 +481,7 @@ impl<'a> Permit<'a> {
             generation,
             probe,
             done: false,
+            counted: false,
             at,
         }
     }
@@ -448,6 +489,12 @@ impl<'a> Permit<'a> {
     /// Reports the attempt: `failed` for transport errors and server-side failures.
     pub(crate) fn record(mut self, failed: bool) {
         self.done = true;
+        if self.counted && !failed {
+            // A success in a closed circuit with the ratio policy: the attempt was counted when it
+            // was admitted and nothing else changes (no lock on the usual path). Should the circuit
+            // have changed state since, the outcome would have been ignored anyway.
+            return;
+        }
         self.breakers.outcome(
             self.host,
             self.generation,
@@ -487,16 +534,16 @@ mod tests {
     async fn many_hosts_stay_bounded_and_open_circuits_are_kept() {
         let b = breakers(TripPolicy::ConsecutiveFailures(2));
         for _ in 0..2 {
-            b.admit_now("down:443").unwrap().record(true);
+            b.admit_now(b"down:443").unwrap().record(true);
         }
         assert_eq!(b.state("down:443"), CircuitState::Open);
         for i in 0..3 * MAX_HOSTS {
             let host = format!("h{i}:443");
-            b.admit_now(&host).unwrap().record(false);
+            b.admit_now(host.as_bytes()).unwrap().record(false);
         }
         assert!(b.lock().len() <= MAX_HOSTS, "{} hosts", b.lock().len());
         assert_eq!(b.state("down:443"), CircuitState::Open, "kept");
-        assert!(b.admit_now("down:443").is_none(), "still refusing calls");
+        assert!(b.admit_now(b"down:443").is_none(), "still refusing calls");
     }
 
     #[tokio::test(start_paused = true)]
@@ -507,17 +554,17 @@ mod tests {
             window: Duration::from_secs(10),
         });
         for i in 0..9 {
-            b.admit_now("h").unwrap().record(i % 2 == 0);
+            b.admit_now(b"h").unwrap().record(i % 2 == 0);
         }
         assert_eq!(b.state("h"), CircuitState::Closed, "below min_calls");
-        b.admit_now("h").unwrap().record(true);
+        b.admit_now(b"h").unwrap().record(true);
         assert_eq!(b.state("h"), CircuitState::Open);
-        assert!(b.admit_now("h").is_none());
+        assert!(b.admit_now(b"h").is_none());
         tokio::time::advance(Duration::from_secs(30)).await;
-        let probe = b.admit_now("h").unwrap();
-        assert!(b.admit_now("h").is_none(), "one probe at a time");
+        let probe = b.admit_now(b"h").unwrap();
+        assert!(b.admit_now(b"h").is_none(), "one probe at a time");
         drop(probe);
-        let probe = b.admit_now("h").expect("a dropped probe frees its slot");
+        let probe = b.admit_now(b"h").expect("a dropped probe frees its slot");
         probe.record(true);
         assert_eq!(b.state("h"), CircuitState::Open, "failed probe re-opens");
     }
@@ -532,7 +579,7 @@ mod tests {
     ) -> Option<u32> {
         let step = Duration::from_secs(1) / per_second;
         for i in 0..attempts {
-            match b.admit_now("h:443") {
+            match b.admit_now(b"h:443") {
                 Some(p) => p.record(fails(i)),
                 None => return Some(i),
             }
@@ -570,6 +617,30 @@ mod tests {
             "opened {after:?} into the burst"
         );
         assert_eq!(b.state("h:443"), CircuitState::Open);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn cancelled_attempts_are_not_counted_and_successes_are() {
+        let b = breakers(TripPolicy::DEFAULT);
+        // 30 attempts cancelled before their outcome: they count for nothing.
+        for _ in 0..30 {
+            drop(b.admit_now(b"h:443").unwrap());
+        }
+        assert_eq!(
+            drive(&b, 19, 100, |_| true).await,
+            None,
+            "19 calls in the window"
+        );
+        assert_eq!(b.state("h:443"), CircuitState::Closed);
+        // 20 successes then 20 failures: 50% of 59 calls only once the 30th failure lands.
+        let b = breakers(TripPolicy::DEFAULT);
+        assert_eq!(drive(&b, 20, 100, |_| false).await, None);
+        assert_eq!(drive(&b, 19, 100, |_| true).await, None, "19 of 39 failed");
+        assert_eq!(
+            drive(&b, 2, 100, |_| true).await,
+            Some(1),
+            "20 of 40 failed"
+        );
     }
 
     #[tokio::test(start_paused = true)]

@@ -85,8 +85,16 @@ impl Client {
     ///
     /// Returns the response for statuses below 400; an error status becomes [`Error::Api`] with the
     /// decoded envelope.
-    pub async fn execute(&self, request: reqwest::Request) -> Result<reqwest::Response, Error> {
-        crate::execute::run(&self.inner, &self.http, request, RequestOptions::default()).await
+    pub fn execute(
+        &self,
+        request: reqwest::Request,
+    ) -> impl Future<Output = Result<reqwest::Response, Error>> + Send + '_ {
+        crate::execute::run(
+            &*self.inner,
+            &self.http,
+            Ok(request),
+            RequestOptions::default(),
+        )
     }
 
     /// The circuit state of one host, given as its authority (`"api.example.com:443"`); `Closed` for hosts

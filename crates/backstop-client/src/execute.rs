@@ -2,6 +2,7 @@
 //! method gating, server hints and backoff, deadline, budget, and 401 refresh. The order of these
 //! checks is the precedence table of the crate docs.
 
+use std::ops::Deref;
 use std::time::Duration;
 
 use backstop::{is_idempotent_method, is_safe_method};
@@ -17,12 +18,34 @@ use crate::error::{BoxError, Error};
 use crate::policies::{IDEMPOTENCY_KEY, Inner, RequestOptions};
 use crate::transport::{SendError, Transport};
 
-pub(crate) async fn run<T: Transport>(
+/// What a request settles before its first attempt, kept in the retry loop's future and used in
+/// place there: moving these into the loop's own locals would store each twice in that future
+/// (a future keeps what it captured apart from its locals), and every request pays for moving the
+/// future's bytes.
+struct Prepared {
+    /// Every attempt after the first is sent from this copy (buffered bodies are reference-counted).
+    template: Option<Request>,
+    method: Method,
+    /// The breakers' and the pacer's key; only built when one of them is on.
+    key: HostKey,
+    /// Only for debug events: not copied when nobody listens.
+    path: String,
+    /// Which refresh's credential the request carries (0: the caller's own), to tell after a 401
+    /// whether another request has refreshed since.
+    sent_generation: u64,
+    max_attempts: u32,
+    retry_allowed: bool,
+    hedge_after: Option<Duration>,
+    deadline: Option<Duration>,
+}
+
+/// Settles headers, retry rules and the retry template of `request` (no clock read, no policy
+/// state touched: that waits for the first poll).
+fn prepare(
     cfg: &Inner,
-    transport: &T,
-    mut request: Request,
-    options: RequestOptions,
-) -> Result<Response, Error> {
+    request: &mut Request,
+    options: &RequestOptions,
+) -> Result<Prepared, Error> {
     if let Some(languages) = &cfg.accept_language {
         request
             .headers_mut()
@@ -30,14 +53,11 @@ pub(crate) async fn run<T: Transport>(
             .or_insert_with(|| languages.clone());
     }
     let method = request.method().clone();
-    // The breakers' and the pacer's key; only built when one of them is on.
     let key = if cfg.breakers.is_some() || cfg.pacer.is_some() {
         HostKey::new(request.url())
     } else {
         HostKey::default()
     };
-    let host = key.as_str();
-    // Only for debug events: not copied when nobody listens.
     let path = if tracing::enabled!(tracing::Level::DEBUG) {
         request.url().path().to_owned()
     } else {
@@ -56,10 +76,8 @@ pub(crate) async fn run<T: Transport>(
             request.headers_mut().insert(IDEMPOTENCY_KEY, v);
         }
     }
-    // Which refresh's credential the request carries (0: the caller's own), to tell after a 401
-    // whether another request has refreshed since.
     let sent_generation = if cfg.refresher.is_some() {
-        apply_credential(cfg, &mut request)
+        apply_credential(cfg, request)
     } else {
         0
     };
@@ -71,9 +89,8 @@ pub(crate) async fn run<T: Transport>(
         .hedge_after
         .unwrap_or(cfg.hedge_after)
         .filter(|_| retry_allowed && is_safe_method(&method));
-    // Every attempt after the first is sent from this copy (buffered bodies are reference-counted).
-    let mut template = if retry_allowed || cfg.refresher.is_some() {
-        match replay_copy(&request) {
+    let template = if retry_allowed || cfg.refresher.is_some() {
+        match replay_copy(request) {
             Some(t) => Some(t),
             None if retry_allowed => return Err(Error::BodyNotReplayable),
             None => None,
@@ -81,249 +98,301 @@ pub(crate) async fn run<T: Transport>(
     } else {
         None
     };
+    Ok(Prepared {
+        template,
+        method,
+        key,
+        path,
+        sent_generation,
+        max_attempts,
+        retry_allowed,
+        hedge_after,
+        deadline: options.deadline.or(cfg.deadline),
+    })
+}
 
-    // One clock read for the first attempt's bookkeeping: deadline, budget and breaker.
-    let started = Instant::now();
-    let deadline = options.deadline.or(cfg.deadline).map(|d| started + d);
-    if let Some(budget) = &cfg.budget {
-        budget.record_request(started);
-    }
-    // Whether no time has passed since `started` but the request's own bookkeeping.
-    let mut first = true;
+/// Runs `request` (or returns why it could not be built) through every policy, sending each attempt
+/// with `transport`. A plain function returning the loop's future, not an `async fn`: the future
+/// owns the client's policies and transport (so `RequestBuilder::send` need not wrap it in a
+/// future of its own), and what `prepare` settles is stored once.
+#[allow(
+    clippy::manual_async_fn,
+    reason = "an `async fn` keeps its arguments and their rebound copies apart in its state"
+)]
+pub(crate) fn run<C, T>(
+    cfg: C,
+    transport: T,
+    mut unsent: Result<Request, Error>,
+    options: RequestOptions,
+) -> impl Future<Output = Result<Response, Error>> + Send
+where
+    C: Deref<Target = Inner> + Send,
+    T: Transport + Send,
+{
+    // `unsent` is used in place by the loop: it holds the request until its first attempt.
+    async move {
+        let cfg: &Inner = &cfg;
+        // Prepared at the first poll, not here: until then the future holds only the request, and
+        // its callers move it around a few times before that poll.
+        let mut p = match &mut unsent {
+            Ok(request) => match prepare(cfg, request, &options) {
+                Ok(p) => p,
+                Err(e) => return Err(e),
+            },
+            // The placeholder left behind is never read.
+            Err(e) => return Err(std::mem::replace(e, Error::BodyNotReplayable)),
+        };
+        let transport = &transport;
+        let host = p.key.as_bytes();
 
-    let mut next = Some(request);
-    let mut attempts: u32 = 0;
-    let mut refreshed = false;
-    let mut previous_delay: Option<Duration> = None;
-    let mut last: Option<Error> = None;
-    // The budget's grant for the retry under way; it counts as in progress until its attempt ends.
-    let mut retry: Option<RetryToken<'_>> = None;
-
-    loop {
-        // Pacing: take a unit of the host's announced quota, or wait for its reset when none is
-        // left and the wait fits the cap and the deadline (otherwise send: the server decides).
-        if let Some(pacer) = &cfg.pacer {
-            let mut waited = Duration::ZERO;
-            while let Some(wait) = pacer.take(host) {
-                let fits = waited + wait <= cfg.retry_after_cap
-                    && deadline.is_none_or(|at| Instant::now() + wait < at);
-                if !fits {
-                    tracing::debug!(%method, path, ?wait, "pacing: the reset is beyond the cap or deadline; sending");
-                    break;
-                }
-                tracing::debug!(%method, path, ?wait, "pacing: waiting for the quota to reset");
-                (cfg.sleep)(wait).await;
-                waited += wait;
-                first = false;
-            }
+        // One clock read for the first attempt's bookkeeping: deadline, budget and breaker.
+        let started = Instant::now();
+        let deadline = p.deadline.map(|d| started + d);
+        if let Some(budget) = &cfg.budget {
+            budget.record_request(started);
         }
+        // Whether no time has passed since `started` but the request's own bookkeeping.
+        let mut first = true;
 
-        let permit = match &cfg.breakers {
-            None => None,
-            Some(b) => {
-                let now = if first { started } else { Instant::now() };
-                let admitted = match b.admit(host, now) {
-                    Admission::Permit(p) => Some(p),
-                    // Rare (half-open with the probe busy): boxed, to keep this future small.
-                    Admission::ProbeBusy(probe) => {
-                        Box::pin(b.wait_for_probe(host, probe, deadline)).await
+        let mut attempts: u32 = 0;
+        let mut refreshed = false;
+        let mut previous_delay: Option<Duration> = None;
+        let mut last: Option<Error> = None;
+        // The budget's grant for the retry under way; it counts as in progress until its attempt ends.
+        let mut retry: Option<RetryToken<'_>> = None;
+
+        loop {
+            // Pacing: take a unit of the host's announced quota, or wait for its reset when none is
+            // left and the wait fits the cap and the deadline (otherwise send: the server decides).
+            if let Some(pacer) = &cfg.pacer {
+                let mut waited = Duration::ZERO;
+                while let Some(wait) = pacer.take(host) {
+                    let fits = waited + wait <= cfg.retry_after_cap
+                        && deadline.is_none_or(|at| Instant::now() + wait < at);
+                    if !fits {
+                        tracing::debug!(method = %p.method, path = p.path, ?wait, "pacing: the reset is beyond the cap or deadline; sending");
+                        break;
                     }
-                    Admission::Open => None,
+                    tracing::debug!(method = %p.method, path = p.path, ?wait, "pacing: waiting for the quota to reset");
+                    (cfg.sleep)(wait).await;
+                    waited += wait;
+                    first = false;
+                }
+            }
+
+            let permit = match &cfg.breakers {
+                None => None,
+                Some(b) => {
+                    let now = if first { started } else { Instant::now() };
+                    let admitted = match b.admit(host, now) {
+                        Admission::Permit(p) => Some(p),
+                        // Rare (half-open with the probe busy): boxed, to keep this future small.
+                        Admission::ProbeBusy(probe) => {
+                            Box::pin(b.wait_for_probe(host, probe, deadline)).await
+                        }
+                        Admission::Open => None,
+                    };
+                    if admitted.is_none() {
+                        tracing::debug!(method = %p.method, path = p.path, host = %String::from_utf8_lossy(host), "circuit open: request rejected locally");
+                        return Err(Error::CircuitOpen {
+                            host: String::from_utf8_lossy(host).into_owned(),
+                            attempts,
+                            last: last.map(Box::new),
+                        });
+                    }
+                    admitted
+                }
+            };
+
+            first = false;
+            // The attempt and what it came back with, in a block: its locals (the request, the
+            // attempt's outcome and permit) end here instead of taking room in this future's state
+            // across the waits below.
+            let (error, retryable, retry_after, throttled) = {
+                // Taken only now, after the waits: a request kept across an await would be one more copy
+                // of it in this future's state.
+                let request = match std::mem::replace(&mut unsent, Err(Error::BodyNotReplayable)) {
+                    Ok(r) => r,
+                    Err(_) => match p.template.as_ref().and_then(replay_copy) {
+                        Some(r) => r,
+                        None => return Err(Error::BodyNotReplayable),
+                    },
                 };
-                if admitted.is_none() {
-                    tracing::debug!(%method, path, host, "circuit open: request rejected locally");
-                    return Err(Error::CircuitOpen {
-                        host: host.to_owned(),
+                attempts += 1;
+                // Not even built when no subscriber wants it (with `log` compatibility on, building a
+                // disabled span still costs ~120 instructions).
+                let span = if tracing::enabled!(tracing::Level::DEBUG) {
+                    tracing::debug_span!(
+                        "backstop_client.attempt",
+                        method = %p.method,
+                        path = %p.path,
+                        attempt = attempts,
+                        status = tracing::field::Empty,
+                        code = tracing::field::Empty,
+                        request_id = tracing::field::Empty,
+                    )
+                } else {
+                    tracing::Span::none()
+                };
+                let pacing = cfg.pacer.as_ref().map(|p| (p, host));
+                let result = match p.hedge_after {
+                    Some(after) => {
+                        let hedge = || {
+                            // The copy spends the host's announced quota too; with none left, no hedge.
+                            if cfg.pacer.as_ref().is_some_and(|p| p.take(host).is_some()) {
+                                return None;
+                            }
+                            let token = cfg.budget.as_ref().map(|b| b.try_retry());
+                            if let Some(None) = token {
+                                return None;
+                            }
+                            let permit = match &cfg.breakers {
+                                Some(b) => Some(b.admit_now(host)?),
+                                None => None,
+                            };
+                            let request = p.template.as_ref().and_then(replay_copy)?;
+                            Some((request, permit, token.flatten()))
+                        };
+                        // Boxed: two attempts and a timer would double the size of this future.
+                        Box::pin(within(
+                            deadline,
+                            hedged(transport, request, permit, after, hedge, pacing, &span),
+                        ))
+                        .await
+                    }
+                    None => {
+                        // A disabled span (no subscriber wants it) is not attached: instrumenting enters
+                        // and exits it on every poll, about 700 instructions a request for nothing.
+                        let sent = transport.send(request);
+                        // No named future and no wrapper here: each would keep its own copy of the attempt in
+                        // this future's state, and every request pays for moving that state.
+                        let out = match deadline {
+                            None if span.is_disabled() => Some(attempt(sent, pacing, &span).await),
+                            Some(at) if span.is_disabled() => {
+                                let fut = tokio::time::timeout_at(at, attempt(sent, pacing, &span));
+                                Box::pin(fut).await.ok()
+                            }
+                            _ => {
+                                let fut = tracing::Instrument::instrument(
+                                    attempt(sent, pacing, &span),
+                                    span.clone(),
+                                );
+                                Box::pin(within(deadline, fut)).await
+                            }
+                        };
+                        out.map(|outcome| (outcome, permit, 1))
+                    }
+                };
+                // The retry (if this was one) has had its attempt.
+                drop(retry.take());
+                let Some((outcome, permit, sent)) = result else {
+                    tracing::debug!(parent: &span, "deadline exceeded during the attempt");
+                    return Err(Error::DeadlineExceeded {
                         attempts,
                         last: last.map(Box::new),
                     });
-                }
-                admitted
-            }
-        };
-
-        first = false;
-        // Taken only now, after the waits: a request kept across an await would be one more copy
-        // of it in this future's state.
-        let request = match next.take() {
-            Some(r) => r,
-            None => match template.as_ref().and_then(replay_copy) {
-                Some(r) => r,
-                None => return Err(Error::BodyNotReplayable),
-            },
-        };
-        attempts += 1;
-        // Not even built when no subscriber wants it (with `log` compatibility on, building a
-        // disabled span still costs ~120 instructions).
-        let span = if tracing::enabled!(tracing::Level::DEBUG) {
-            tracing::debug_span!(
-                "backstop_client.attempt",
-                %method,
-                path = %path,
-                attempt = attempts,
-                status = tracing::field::Empty,
-                code = tracing::field::Empty,
-                request_id = tracing::field::Empty,
-            )
-        } else {
-            tracing::Span::none()
-        };
-        let pacing = cfg.pacer.as_ref().map(|p| (p, host));
-        let result = match hedge_after {
-            Some(after) => {
-                let hedge = || {
-                    // The copy spends the host's announced quota too; with none left, no hedge.
-                    if cfg.pacer.as_ref().is_some_and(|p| p.take(host).is_some()) {
-                        return None;
-                    }
-                    let token = cfg.budget.as_ref().map(|b| b.try_retry());
-                    if let Some(None) = token {
-                        return None;
-                    }
-                    let permit = match &cfg.breakers {
-                        Some(b) => Some(b.admit_now(host)?),
-                        None => None,
-                    };
-                    let request = template.as_ref().and_then(replay_copy)?;
-                    Some((request, permit, token.flatten()))
                 };
-                // Boxed: two attempts and a timer would double the size of this future.
-                Box::pin(within(
-                    deadline,
-                    hedged(transport, request, permit, after, hedge, pacing, &span),
+                attempts += sent - 1;
+
+                // Classify: what to return, whether the host failed, whether a retry may help.
+                let (error, host_failed, retryable, retry_after, throttled) = match outcome {
+                    Outcome::Response(response) => {
+                        if let Some(p) = permit {
+                            p.record(false);
+                        }
+                        return Ok(response);
+                    }
+                    Outcome::Api { error, status } => {
+                        let retryable = error.is_retryable();
+                        let host_failed = crate::attempt::host_failed(status, retryable);
+                        let retry_after = error.retry_after();
+                        let throttled = status == StatusCode::TOO_MANY_REQUESTS;
+                        let request_id = error.request_id().map(str::to_owned);
+                        let e = Error::Api {
+                            error,
+                            status,
+                            request_id,
+                            attempts,
+                        };
+                        (e, host_failed, retryable, retry_after, throttled)
+                    }
+                    Outcome::Transport(SendError::Reqwest(source)) => {
+                        let retryable = crate::attempt::transport_retryable(&source);
+                        let e = Error::Transport {
+                            source: source.without_url(),
+                            attempts,
+                        };
+                        (e, true, retryable, None, false)
+                    }
+                    #[cfg(feature = "middleware")]
+                    Outcome::Transport(SendError::Other(source)) => {
+                        return Err(Error::Middleware { source, attempts });
+                    }
+                };
+                if let Some(p) = permit {
+                    p.record(host_failed);
+                }
+                (error, retryable, retry_after, throttled)
+            };
+
+            // 401: refresh the credential once, then retry once with it (outside the attempt limit and budget).
+            if error.status() == Some(StatusCode::UNAUTHORIZED)
+                && !refreshed
+                && let (Some(refresher), Some(t)) = (&cfg.refresher, p.template.as_mut())
+            {
+                refreshed = true;
+                match Box::pin(credential_after_401(
+                    cfg,
+                    refresher.as_ref(),
+                    p.sent_generation,
                 ))
                 .await
-            }
-            None => {
-                // A disabled span (no subscriber wants it) is not attached: instrumenting enters
-                // and exits it on every poll, about 700 instructions a request for nothing.
-                let sent = transport.send(request);
-                // No named future and no wrapper here: each would keep its own copy of the attempt in
-                // this future's state, and every request pays for moving that state.
-                let out = match deadline {
-                    None if span.is_disabled() => Some(attempt(sent, pacing, &span).await),
-                    Some(at) if span.is_disabled() => {
-                        let fut = tokio::time::timeout_at(at, attempt(sent, pacing, &span));
-                        Box::pin(fut).await.ok()
+                {
+                    Ok(value) => {
+                        t.headers_mut().insert(AUTHORIZATION, value);
+                        last = Some(error);
+                        continue;
                     }
-                    _ => {
-                        let fut = tracing::Instrument::instrument(
-                            attempt(sent, pacing, &span),
-                            span.clone(),
-                        );
-                        Box::pin(within(deadline, fut)).await
-                    }
-                };
-                out.map(|outcome| (outcome, permit, 1))
-            }
-        };
-        // The retry (if this was one) has had its attempt.
-        drop(retry.take());
-        let Some((outcome, permit, sent)) = result else {
-            tracing::debug!(parent: &span, "deadline exceeded during the attempt");
-            return Err(Error::DeadlineExceeded {
-                attempts,
-                last: last.map(Box::new),
-            });
-        };
-        attempts += sent - 1;
-
-        // Classify: what to return, whether the host failed, whether a retry may help.
-        let (error, host_failed, retryable, retry_after, throttled) = match outcome {
-            Outcome::Response(response) => {
-                if let Some(p) = permit {
-                    p.record(false);
+                    Err(source) => return Err(Error::Refresh { source, attempts }),
                 }
-                return Ok(response);
             }
-            Outcome::Api { error, status } => {
-                let retryable = error.is_retryable();
-                let host_failed = crate::attempt::host_failed(status, retryable);
-                let retry_after = error.retry_after();
-                let throttled = status == StatusCode::TOO_MANY_REQUESTS;
-                let request_id = error.request_id().map(str::to_owned);
-                let e = Error::Api {
-                    error,
-                    status,
-                    request_id,
-                    attempts,
-                };
-                (e, host_failed, retryable, retry_after, throttled)
-            }
-            Outcome::Transport(SendError::Reqwest(source)) => {
-                let retryable = crate::attempt::transport_retryable(&source);
-                let e = Error::Transport {
-                    source: source.without_url(),
-                    attempts,
-                };
-                (e, true, retryable, None, false)
-            }
-            #[cfg(feature = "middleware")]
-            Outcome::Transport(SendError::Other(source)) => {
-                return Err(Error::Middleware { source, attempts });
-            }
-        };
-        if let Some(p) = permit {
-            p.record(host_failed);
-        }
 
-        // 401: refresh the credential once, then retry once with it (outside the attempt limit and budget).
-        if error.status() == Some(StatusCode::UNAUTHORIZED)
-            && !refreshed
-            && let (Some(refresher), Some(t)) = (&cfg.refresher, template.as_mut())
-        {
-            refreshed = true;
-            match Box::pin(credential_after_401(
-                cfg,
-                refresher.as_ref(),
-                sent_generation,
-            ))
-            .await
-            {
-                Ok(value) => {
-                    t.headers_mut().insert(AUTHORIZATION, value);
-                    last = Some(error);
-                    continue;
-                }
-                Err(source) => return Err(Error::Refresh { source, attempts }),
-            }
-        }
-
-        let counted = attempts - u32::from(refreshed);
-        if !retryable || !retry_allowed || counted >= max_attempts {
-            return Err(error);
-        }
-        let delay = match retry_after {
-            Some(wait) if wait > cfg.retry_after_cap => {
-                tracing::debug!(%method, path, ?wait, "server hint beyond the cap: not retrying");
+            let counted = attempts - u32::from(refreshed);
+            if !retryable || !p.retry_allowed || counted >= p.max_attempts {
                 return Err(error);
             }
-            Some(wait) => wait,
-            None if throttled => cfg.throttle_backoff.delay(counted, previous_delay),
-            None => cfg.backoff.delay(counted, previous_delay),
-        };
-        if deadline.is_some_and(|at| Instant::now() + delay >= at) {
-            return Err(Error::DeadlineExceeded {
-                attempts,
-                last: Some(Box::new(error)),
-            });
-        }
-        if let Some(budget) = &cfg.budget {
-            match budget.try_retry() {
-                Some(token) => retry = Some(token),
-                None => {
-                    tracing::debug!(%method, path, "retry budget exhausted");
-                    return Err(Error::BudgetExhausted {
-                        last: Box::new(error),
-                        attempts,
-                    });
+            let delay = match retry_after {
+                Some(wait) if wait > cfg.retry_after_cap => {
+                    tracing::debug!(method = %p.method, path = p.path, ?wait, "server hint beyond the cap: not retrying");
+                    return Err(error);
+                }
+                Some(wait) => wait,
+                None if throttled => cfg.throttle_backoff.delay(counted, previous_delay),
+                None => cfg.backoff.delay(counted, previous_delay),
+            };
+            if deadline.is_some_and(|at| Instant::now() + delay >= at) {
+                return Err(Error::DeadlineExceeded {
+                    attempts,
+                    last: Some(Box::new(error)),
+                });
+            }
+            if let Some(budget) = &cfg.budget {
+                match budget.try_retry() {
+                    Some(token) => retry = Some(token),
+                    None => {
+                        tracing::debug!(method = %p.method, path = p.path, "retry budget exhausted");
+                        return Err(Error::BudgetExhausted {
+                            last: Box::new(error),
+                            attempts,
+                        });
+                    }
                 }
             }
+            tracing::debug!(method = %p.method, path = p.path, attempt = attempts, ?delay, "retrying");
+            previous_delay = Some(delay);
+            last = Some(error);
+            (cfg.sleep)(delay).await;
         }
-        tracing::debug!(%method, path, attempt = attempts, ?delay, "retrying");
-        previous_delay = Some(delay);
-        last = Some(error);
-        (cfg.sleep)(delay).await;
     }
 }
 
@@ -395,15 +464,16 @@ fn replay_copy(request: &Request) -> Option<Request> {
     Some(copy)
 }
 
-/// `host:port` of a URL (the breakers' and the pacer's key), built on the stack: a `String` per
-/// request cost an allocation and ~350 instructions (callgrind). Longer hosts go to the heap.
+/// `host:port` of a URL (the breakers' and the pacer's key), built in place: a `String` per
+/// request cost an allocation and ~350 instructions (callgrind). Up to 46 bytes (most hosts) it is
+/// kept inline, in 64 bytes of the request's future; longer hosts go to the heap.
 pub(crate) struct HostKey {
     inline: [u8; INLINE_HOST],
-    len: usize,
-    heap: Option<String>,
+    len: u8,
+    heap: Option<Box<[u8]>>,
 }
 
-const INLINE_HOST: usize = 96;
+const INLINE_HOST: usize = 46;
 
 impl Default for HostKey {
     fn default() -> Self {
@@ -431,24 +501,25 @@ impl HostKey {
                 key.inline[host.len()] = b':';
                 key.inline[host.len() + 1..len].copy_from_slice(port);
             }
-            key.len = len;
+            // At most INLINE_HOST (46): fits.
+            key.len = len as u8;
         } else {
-            let mut s = String::with_capacity(len);
-            s.push_str(url.host_str().unwrap_or(""));
+            let mut v = Vec::with_capacity(len);
+            v.extend_from_slice(host);
             if !port.is_empty() {
-                s.push(':');
-                s.push_str(std::str::from_utf8(port).unwrap_or(""));
+                v.push(b':');
+                v.extend_from_slice(port);
             }
-            key.heap = Some(s);
+            key.heap = Some(v.into_boxed_slice());
         }
         key
     }
 
-    pub(crate) fn as_str(&self) -> &str {
+    /// The key's bytes (ASCII: a URL's host is punycode or an IP literal).
+    pub(crate) fn as_bytes(&self) -> &[u8] {
         match &self.heap {
-            Some(s) => s,
-            // Copied from `&str`s at char boundaries: always UTF-8.
-            None => std::str::from_utf8(&self.inline[..self.len]).unwrap_or(""),
+            Some(v) => v,
+            None => &self.inline[..usize::from(self.len)],
         }
     }
 }
@@ -460,9 +531,12 @@ mod tests {
     #[test]
     fn the_key_is_host_and_port() {
         let a = |u: &str| {
-            HostKey::new(&reqwest::Url::parse(u).unwrap())
-                .as_str()
-                .to_owned()
+            String::from_utf8(
+                HostKey::new(&reqwest::Url::parse(u).unwrap())
+                    .as_bytes()
+                    .to_vec(),
+            )
+            .unwrap()
         };
         assert_eq!(a("http://127.0.0.1:39001/x"), "127.0.0.1:39001");
         assert_eq!(a("https://api.example.com/v1"), "api.example.com:443");
@@ -471,7 +545,9 @@ mod tests {
         assert_eq!(a("http://h:65535/"), "h:65535");
         let long = format!("http://{}.example.com:8080/", "a".repeat(120));
         assert_eq!(a(&long), format!("{}.example.com:8080", "a".repeat(120)));
-        let fits = format!("http://{}:8080/", "b".repeat(91));
-        assert_eq!(a(&fits), format!("{}:8080", "b".repeat(91)));
+        let fits = format!("http://{}:8080/", "b".repeat(41));
+        assert_eq!(a(&fits), format!("{}:8080", "b".repeat(41)));
+        let over = format!("http://{}:8080/", "c".repeat(42));
+        assert_eq!(a(&over), format!("{}:8080", "c".repeat(42)));
     }
 }

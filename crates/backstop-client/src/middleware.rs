@@ -127,7 +127,7 @@ impl reqwest_middleware::Middleware for Middleware {
             last_error: Mutex::new(None),
         };
         let result =
-            crate::execute::run(&self.inner, &transport, req, RequestOptions::default()).await;
+            crate::execute::run(&*self.inner, &transport, Ok(req), RequestOptions::default()).await;
         match result {
             Ok(response) => Ok(response),
             Err(Error::Api { error, .. }) => {

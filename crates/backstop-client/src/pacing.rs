@@ -42,7 +42,8 @@ struct Window {
 /// The quota windows of one client, per authority.
 #[derive(Debug, Default)]
 pub(crate) struct Pacer {
-    hosts: Mutex<BTreeMap<String, Window>>,
+    /// Keyed by the authority's bytes, like the breakers.
+    hosts: Mutex<BTreeMap<Vec<u8>, Window>>,
     /// Whether any host is tracked: until one announces a quota, requests read only this flag.
     any: AtomicBool,
 }
@@ -50,7 +51,7 @@ pub(crate) struct Pacer {
 impl Pacer {
     /// Takes a unit of `host`'s quota for a request about to be sent, or says how long until the
     /// window resets when none is left (then call again after waiting).
-    pub(crate) fn take(&self, host: &str) -> Option<Duration> {
+    pub(crate) fn take(&self, host: &[u8]) -> Option<Duration> {
         if !self.any.load(Ordering::Relaxed) {
             return None;
         }
@@ -80,7 +81,7 @@ impl Pacer {
     }
 
     /// Records what a response from `host` announced about its quota.
-    pub(crate) fn observe(&self, host: &str, headers: &HeaderMap) {
+    pub(crate) fn observe(&self, host: &[u8], headers: &HeaderMap) {
         if !has_ratelimit_fields(headers) {
             return;
         }
@@ -112,7 +113,7 @@ impl Pacer {
                         return;
                     }
                 }
-                hosts.insert(host.to_owned(), announced);
+                hosts.insert(host.to_vec(), announced);
                 self.any.store(true, Ordering::Relaxed);
             }
         }
@@ -160,23 +161,23 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn units_are_taken_until_none_is_left_then_the_reset_is_waited_for() {
         let p = Pacer::default();
-        assert_eq!(p.take("a:443"), None, "nothing announced: go");
-        p.observe("a:443", &h(&[("content-type", "text/plain")]));
-        assert_eq!(p.take("a:443"), None);
-        p.observe("a:443", &h(&[("ratelimit", r#""default";r=2;t=10"#)]));
-        assert_eq!(p.take("a:443"), None);
-        assert_eq!(p.take("a:443"), None);
+        assert_eq!(p.take(b"a:443"), None, "nothing announced: go");
+        p.observe(b"a:443", &h(&[("content-type", "text/plain")]));
+        assert_eq!(p.take(b"a:443"), None);
+        p.observe(b"a:443", &h(&[("ratelimit", r#""default";r=2;t=10"#)]));
+        assert_eq!(p.take(b"a:443"), None);
+        assert_eq!(p.take(b"a:443"), None);
         assert_eq!(
-            p.take("a:443"),
+            p.take(b"a:443"),
             Some(Duration::from_secs(10)),
             "two units, both taken"
         );
-        assert_eq!(p.take("b:443"), None, "per host");
+        assert_eq!(p.take(b"b:443"), None, "per host");
         tokio::time::advance(Duration::from_secs(4)).await;
-        assert_eq!(p.take("a:443"), Some(Duration::from_secs(6)));
+        assert_eq!(p.take(b"a:443"), Some(Duration::from_secs(6)));
         tokio::time::advance(Duration::from_secs(6)).await;
-        assert_eq!(p.take("a:443"), None, "reset, no policy: free again");
-        assert_eq!(p.take("a:443"), None);
+        assert_eq!(p.take(b"a:443"), None, "reset, no policy: free again");
+        assert_eq!(p.take(b"a:443"), None);
         let _ = Announced::new(0, Duration::ZERO);
     }
 
@@ -184,16 +185,16 @@ mod tests {
     async fn with_a_policy_the_window_refills_and_the_overflow_waits_for_the_next_reset() {
         let p = Pacer::default();
         p.observe(
-            "a:443",
+            b"a:443",
             &h(&[
                 ("ratelimit", r#""default";r=0;t=1"#),
                 ("ratelimit-policy", r#""default";q=3;w=1"#),
             ]),
         );
-        let waits: Vec<_> = (0..5).map(|_| p.take("a:443")).collect();
+        let waits: Vec<_> = (0..5).map(|_| p.take(b"a:443")).collect();
         assert!(waits.iter().all(|w| *w == Some(Duration::from_secs(1))));
         tokio::time::advance(Duration::from_secs(1)).await;
-        let after: Vec<_> = (0..5).map(|_| p.take("a:443")).collect();
+        let after: Vec<_> = (0..5).map(|_| p.take(b"a:443")).collect();
         assert_eq!(
             after[..3],
             [None, None, None],
@@ -209,19 +210,19 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn answers_lower_the_count_within_a_window_and_replace_it_in_a_new_one() {
         let p = Pacer::default();
-        p.observe("a:443", &h(&[("ratelimit", r#""default";r=5;t=10"#)]));
-        p.observe("a:443", &h(&[("ratelimit", r#""default";r=9;t=10"#)]));
+        p.observe(b"a:443", &h(&[("ratelimit", r#""default";r=5;t=10"#)]));
+        p.observe(b"a:443", &h(&[("ratelimit", r#""default";r=9;t=10"#)]));
         for _ in 0..5 {
-            assert_eq!(p.take("a:443"), None);
+            assert_eq!(p.take(b"a:443"), None);
         }
         assert!(
-            p.take("a:443").is_some(),
+            p.take(b"a:443").is_some(),
             "a higher count in the same window is not believed"
         );
-        p.observe("a:443", &h(&[("ratelimit", r#""default";r=50;t=30"#)]));
-        assert_eq!(p.take("a:443"), None, "a later reset: a new window");
-        p.observe("a:443", &h(&[("ratelimit", "garbage;;")]));
-        assert_eq!(p.take("a:443"), None, "malformed fields are ignored");
+        p.observe(b"a:443", &h(&[("ratelimit", r#""default";r=50;t=30"#)]));
+        assert_eq!(p.take(b"a:443"), None, "a later reset: a new window");
+        p.observe(b"a:443", &h(&[("ratelimit", "garbage;;")]));
+        assert_eq!(p.take(b"a:443"), None, "malformed fields are ignored");
     }
 
     #[tokio::test(start_paused = true)]
@@ -229,16 +230,16 @@ mod tests {
         let p = Pacer::default();
         let spent = h(&[("ratelimit", r#""default";r=0;t=60"#)]);
         for i in 0..MAX_HOSTS + 100 {
-            p.observe(&format!("h{i}:80"), &spent);
+            p.observe(format!("h{i}:80").as_bytes(), &spent);
         }
         assert_eq!(p.hosts.lock().unwrap().len(), MAX_HOSTS);
         tokio::time::advance(Duration::from_secs(61)).await;
-        p.observe("new:80", &spent);
+        p.observe(b"new:80", &spent);
         assert_eq!(
             p.hosts.lock().unwrap().len(),
             1,
             "hosts whose window reset made room"
         );
-        assert!(p.take("new:80").is_some());
+        assert!(p.take(b"new:80").is_some());
     }
 }

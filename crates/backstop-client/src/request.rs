@@ -144,9 +144,9 @@ impl RequestBuilder {
     }
 
     /// Sends the request through the client's policies.
-    pub async fn send(self) -> Result<reqwest::Response, Error> {
+    pub fn send(self) -> impl Future<Output = Result<reqwest::Response, Error>> + Send + 'static {
         let (http, request) = self.inner.build_split();
-        let request = request.map_err(|e| Error::Build(e.without_url()))?;
-        crate::execute::run(&self.policies, &http, request, self.options).await
+        let request = request.map_err(|e| Error::Build(e.without_url()));
+        crate::execute::run(self.policies, http, request, self.options)
     }
 }

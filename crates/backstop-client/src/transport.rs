@@ -30,3 +30,9 @@ impl Transport for reqwest::Client {
         async move { pending.await.map_err(SendError::Reqwest) }
     }
 }
+
+impl<T: Transport> Transport for &T {
+    fn send(&self, request: Request) -> impl Future<Output = Result<Response, SendError>> + Send {
+        (**self).send(request)
+    }
+}
