@@ -8,18 +8,25 @@ use std::time::Instant;
 use axum::http::{Method, StatusCode};
 use backstop::ApiError;
 
-/// The error's source chain, `outer: inner: ...`, for the log only.
+/// The error's source chain, `outer: inner: ...`, for the log only. Many errors print their source
+/// in their own text as well as returning it (`StoreError`, sqlx's, reqwest's): a source whose text
+/// the chain already ends with is not written again.
 fn source_chain(error: &ApiError) -> String {
     let mut out = String::new();
     let mut next: Option<&(dyn std::error::Error + 'static)> = error
         .source_error()
         .map(|e| e as &(dyn std::error::Error + 'static));
     let mut depth = 0;
+    let mut text = String::new();
     while let Some(e) = next {
-        if depth > 0 {
-            out.push_str(": ");
+        text.clear();
+        let _ = write!(text, "{e}");
+        if depth == 0 || !out.ends_with(text.as_str()) {
+            if depth > 0 {
+                out.push_str(": ");
+            }
+            out.push_str(&text);
         }
-        let _ = write!(out, "{e}");
         next = e.source();
         depth += 1;
         if depth >= 16 {
@@ -191,6 +198,47 @@ pub(crate) fn log_error(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug)]
+    struct Inner;
+    impl std::fmt::Display for Inner {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("disk full")
+        }
+    }
+    impl std::error::Error for Inner {}
+
+    /// An error that prints its source in its own text (`repeats`) or not, and returns it too.
+    #[derive(Debug)]
+    struct Outer {
+        repeats: bool,
+        inner: Inner,
+    }
+    impl std::fmt::Display for Outer {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            match self.repeats {
+                true => write!(f, "store unavailable: {}", self.inner),
+                false => f.write_str("store unavailable"),
+            }
+        }
+    }
+    impl std::error::Error for Outer {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.inner)
+        }
+    }
+
+    #[test]
+    fn the_source_chain_names_each_cause_once() {
+        for repeats in [true, false] {
+            let error =
+                ApiError::unavailable(std::time::Duration::from_secs(1)).with_source(Outer {
+                    repeats,
+                    inner: Inner,
+                });
+            assert_eq!(source_chain(&error), "store unavailable: disk full");
+        }
+    }
 
     #[test]
     fn the_budget_admits_so_many_lines_a_second_and_counts_the_rest() {

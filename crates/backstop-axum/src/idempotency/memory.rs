@@ -45,6 +45,17 @@ impl Inner {
     fn set(&mut self, key: &str, entry: Entry) {
         self.expiries.push(Reverse((entry.until, key.to_owned())));
         self.entries.insert(key.to_owned(), entry);
+        // Every completion leaves its claim's heap item behind (stale: the entry's time changed);
+        // under load they pile up faster than they expire. Rebuilt from the entries once they
+        // outnumber them: the heap stays within about twice the entries, at O(1) per insert
+        // amortised.
+        if self.expiries.len() > 2 * self.entries.len() + 1024 {
+            self.expiries = self
+                .entries
+                .iter()
+                .map(|(k, e)| Reverse((e.until, k.clone())))
+                .collect();
+        }
     }
 
     /// Drops entries whose time is up (a heap item whose entry was extended since is skipped).
@@ -78,14 +89,15 @@ enum State {
 
 impl Inner {
     /// Evicts completed entries nearest their expiry until fewer than `max` remain; `false` if
-    /// in-flight claims alone fill the store. Bounded: looks at most at 64 heap items per call.
+    /// in-flight claims alone fill the store. Bounded: passes over at most 64 live claims per call
+    /// (put back). Stale heap items (an entry completed or claimed again since) are dropped as
+    /// they come and not counted: each is popped once, and under load the claims of the last
+    /// lease's worth of completed requests sit in front of every completed response (counting
+    /// them refused new keys with 503 while the store was full of evictable responses).
     fn make_room(&mut self, max: usize) -> bool {
         let mut kept = Vec::new();
         let mut evicted = 0usize;
-        for _ in 0..64 {
-            if self.entries.len() < max {
-                break;
-            }
+        while self.entries.len() >= max && kept.len() < 64 {
             let Some(Reverse((until, key))) = self.expiries.pop() else {
                 break;
             };
@@ -280,6 +292,35 @@ mod tests {
         assert!(matches!(
             store.begin("b", fp, lease).await,
             Ok(Begin::InFlight { .. })
+        ));
+    }
+
+    /// Under load every completed key leaves its claim's heap item in front of the responses (a
+    /// lease is shorter than a retention): a full store must still find the responses to evict.
+    #[tokio::test(start_paused = true)]
+    async fn a_full_store_of_completed_responses_takes_new_keys_under_load() {
+        let store = MemoryIdempotencyStore::new().max_entries(100);
+        let fp = Fingerprint([1; 32]);
+        let lease = Duration::from_secs(30);
+        for i in 0..1_000 {
+            let key = format!("k{i}");
+            let Ok(Begin::Claimed(t)) = store.begin(&key, fp, lease).await else {
+                panic!("key {i} refused by a store full of completed responses");
+            };
+            assert!(
+                store
+                    .complete(&key, t, &done(), Duration::from_secs(86_400))
+                    .await
+                    .unwrap()
+            );
+        }
+        assert!(store.len() <= 100, "{} entries", store.len());
+        let heap = store.lock().expiries.len();
+        assert!(heap <= 2 * 100 + 1024, "{heap} heap items for 100 entries");
+        // The newest responses are still there.
+        assert!(matches!(
+            store.begin("k999", fp, lease).await,
+            Ok(Begin::Completed(_))
         ));
     }
 
