@@ -23,7 +23,8 @@ use crate::transport::{SendError, Transport};
 /// (a future keeps what it captured apart from its locals), and every request pays for moving the
 /// future's bytes.
 struct Prepared {
-    /// Every attempt after the first is sent from this copy (buffered bodies are reference-counted).
+    /// Every attempt after the first is sent from this copy (buffered bodies are
+    /// reference-counted).
     template: Option<Request>,
     method: Method,
     /// The breakers' and the pacer's key; only built when one of them is on.
@@ -158,7 +159,8 @@ where
         let mut refreshed = false;
         let mut previous_delay: Option<Duration> = None;
         let mut last: Option<Error> = None;
-        // The budget's grant for the retry under way; it counts as in progress until its attempt ends.
+        // The budget's grant for the retry under way; it counts as in progress until its attempt
+        // ends.
         let mut retry: Option<RetryToken<'_>> = None;
 
         loop {
@@ -193,9 +195,10 @@ where
                         Admission::Open => None,
                     };
                     if admitted.is_none() {
-                        tracing::debug!(method = %p.method, path = p.path, host = %String::from_utf8_lossy(host), "circuit open: request rejected locally");
+                        let host = String::from_utf8_lossy(host).into_owned();
+                        tracing::debug!(method = %p.method, path = p.path, host, "circuit open: request rejected locally");
                         return Err(Error::CircuitOpen {
-                            host: String::from_utf8_lossy(host).into_owned(),
+                            host,
                             attempts,
                             last: last.map(Box::new),
                         });
@@ -209,8 +212,8 @@ where
             // attempt's outcome and permit) end here instead of taking room in this future's state
             // across the waits below.
             let (error, retryable, retry_after, throttled) = {
-                // Taken only now, after the waits: a request kept across an await would be one more copy
-                // of it in this future's state.
+                // Taken only now, after the waits: a request kept across an await would be one more
+                // copy of it in this future's state.
                 let request = match std::mem::replace(&mut unsent, Err(Error::BodyNotReplayable)) {
                     Ok(r) => r,
                     Err(_) => match p.template.as_ref().and_then(replay_copy) {
@@ -219,8 +222,8 @@ where
                     },
                 };
                 attempts += 1;
-                // Not even built when no subscriber wants it (with `log` compatibility on, building a
-                // disabled span still costs ~120 instructions).
+                // Not even built when no subscriber wants it (with `log` compatibility on, building
+                // a disabled span still costs ~120 instructions).
                 let span = if tracing::enabled!(tracing::Level::DEBUG) {
                     tracing::debug_span!(
                         "backstop_client.attempt",
@@ -238,7 +241,8 @@ where
                 let result = match p.hedge_after {
                     Some(after) => {
                         let hedge = || {
-                            // The copy spends the host's announced quota too; with none left, no hedge.
+                            // The copy spends the host's announced quota too; with none left, no
+                            // hedge.
                             if cfg.pacer.as_ref().is_some_and(|p| p.take(host).is_some()) {
                                 return None;
                             }
@@ -261,11 +265,13 @@ where
                         .await
                     }
                     None => {
-                        // A disabled span (no subscriber wants it) is not attached: instrumenting enters
-                        // and exits it on every poll, about 700 instructions a request for nothing.
+                        // A disabled span (no subscriber wants it) is not attached: instrumenting
+                        // enters and exits it on every poll, about 700 instructions a request for
+                        // nothing.
                         let sent = transport.send(request);
-                        // No named future and no wrapper here: each would keep its own copy of the attempt in
-                        // this future's state, and every request pays for moving that state.
+                        // No named future and no wrapper here: each would keep its own copy of the
+                        // attempt in this future's state, and every request pays for moving that
+                        // state.
                         let out = match deadline {
                             None if span.is_disabled() => Some(attempt(sent, pacing, &span).await),
                             Some(at) if span.is_disabled() => {
@@ -335,7 +341,8 @@ where
                 (error, retryable, retry_after, throttled)
             };
 
-            // 401: refresh the credential once, then retry once with it (outside the attempt limit and budget).
+            // 401: refresh the credential once, then retry once with it (outside the attempt limit
+            // and budget).
             if error.status() == Some(StatusCode::UNAUTHORIZED)
                 && !refreshed
                 && let (Some(refresher), Some(t)) = (&cfg.refresher, p.template.as_mut())
