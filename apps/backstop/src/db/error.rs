@@ -5,6 +5,7 @@
 //! `SERVICE_UNAVAILABLE` and `Retry-After` (docs/CONTRACT.md §10.2); anything else with 500
 //! `DATABASE_ERROR`. The sqlx error stays the source, for the log only.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use backstop::{ApiError, Code};
@@ -35,6 +36,10 @@ pub enum DbError {
     /// This process holds as many idempotency claims as it may; the request did not run.
     #[error("too many keyed requests in flight")]
     TooManyClaims,
+    /// A failure shared by every write of a SQLite group commit (its `COMMIT` failed, or one of its
+    /// writes left the transaction in an unknown state); it means what the failure inside means.
+    #[error(transparent)]
+    Shared(Arc<DbError>),
 }
 
 impl DbError {
@@ -44,6 +49,7 @@ impl DbError {
         match self {
             DbError::Connect(e) | DbError::Query(e) => sqlx_is_unavailable(e),
             DbError::ClaimLost | DbError::TooManyClaims => true,
+            DbError::Shared(e) => e.is_unavailable(),
             DbError::UnsupportedUrl | DbError::Migrate(_) => false,
         }
     }
@@ -53,6 +59,7 @@ impl DbError {
     pub fn is_storage_failure(&self) -> bool {
         match self {
             DbError::Connect(_) => true,
+            DbError::Shared(e) => e.is_storage_failure(),
             DbError::Query(e) => match e {
                 sqlx::Error::Io(_) | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => true,
                 sqlx::Error::Database(d) => match d.code() {

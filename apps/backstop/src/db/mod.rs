@@ -8,6 +8,7 @@
 
 mod claims;
 mod error;
+mod group;
 mod health;
 mod idempotency;
 mod keys;
@@ -17,6 +18,7 @@ mod write;
 
 use std::str::FromStr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -43,9 +45,10 @@ macro_rules! on_pool {
 pub(crate) use on_pool;
 
 /// Runs `$body` (an expression using `$c: &mut` the backend's connection, returning
-/// `Result<T, DbError>`) in one write transaction, see [`write::in_tx`]: on SQLite through the
-/// single-connection writer pool, so concurrent writers queue in-process instead of spinning in
-/// SQLite's busy handler. `Ok` only after `COMMIT` succeeded. With a [`write::Durability`] first,
+/// `Result<T, DbError>`) in a write transaction: on SQLite in a savepoint of a group commit on the
+/// single writer connection ([`group`]), so concurrent writers queue in-process instead of spinning
+/// in SQLite's busy handler and share one `COMMIT`; on Postgres in a transaction of its own
+/// ([`write::in_tx`]). `Ok` only after `COMMIT` succeeded. With a [`write::Durability`] first,
 /// that durability (default: full).
 macro_rules! write_tx {
     ($db:expr, |$c:ident| $body:expr) => {
@@ -54,13 +57,13 @@ macro_rules! write_tx {
     ($db:expr, $durability:expr, |$c:ident| $body:expr) => {
         match &$db.pool {
             $crate::db::Pool::Sqlite { write, .. } => {
-                $crate::db::write::in_tx(
-                    &$db.health,
-                    write,
-                    $durability,
-                    async |$c: &mut sqlx::SqliteConnection| $body,
-                )
-                .await
+                write
+                    .in_tx(
+                        &$db.health,
+                        $durability,
+                        async |$c: &mut sqlx::SqliteConnection| $body,
+                    )
+                    .await
             }
             $crate::db::Pool::Postgres(p) => {
                 $crate::db::write::in_tx(
@@ -76,13 +79,21 @@ macro_rules! write_tx {
 }
 pub(crate) use write_tx;
 
+/// The SQLite writer's page cache, in KiB (SQLite's default is 2,000): a cap, filled only as pages
+/// are read. A keyed create inserts its key at a random place of the key index (the key is a
+/// hash); once that index outgrows the cache, most creates read a page back first. With the
+/// default, the create benchmark's second and third 8 s rounds (past ~20,000 keys) ran at half
+/// the first one's rate (apps/backstop/bench/README.md).
+const WRITER_CACHE_KIB: u32 = 65_536;
+
 /// The concrete pool behind a [`Db`].
 #[derive(Clone, Debug)]
 pub(crate) enum Pool {
-    /// SQLite allows one writer at a time: writes use a one-connection pool, reads the other.
+    /// SQLite allows one writer at a time: writes go through the group writer over a
+    /// one-connection pool, reads use the other pool.
     Sqlite {
         read: SqlitePool,
-        write: SqlitePool,
+        write: Arc<group::GroupWriter>,
     },
     Postgres(PgPool),
 }
@@ -128,11 +139,21 @@ impl Db {
                 .journal_mode(SqliteJournalMode::Wal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(5));
+            // Set by the group writer just before it drops a connection in an unknown state.
+            let discard = Arc::new(AtomicBool::new(false));
+            let discard_on_release = Arc::clone(&discard);
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
                 .acquire_timeout(acquire_timeout)
-                .after_release(|conn, _| Box::pin(async move { Ok(clean(conn)) }))
-                .connect_with(options.clone())
+                .after_release(move |conn, _| {
+                    let discard = discard_on_release.swap(false, Ordering::AcqRel);
+                    Box::pin(async move { Ok(!discard && clean(conn)) })
+                })
+                .connect_with(
+                    options
+                        .clone()
+                        .pragma("cache_size", format!("-{WRITER_CACHE_KIB}")),
+                )
                 .await
                 .map_err(DbError::Connect)?;
             sqlx::migrate!("migrations/sqlite")
@@ -150,6 +171,7 @@ impl Db {
                     .await
                     .map_err(DbError::Connect)?
             };
+            let write = group::GroupWriter::new(write, discard, acquire_timeout);
             Db::new(Pool::Sqlite { read, write })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let options = PgConnectOptions::from_str(url).map_err(DbError::Connect)?;
@@ -184,7 +206,7 @@ impl Db {
         match &self.pool {
             Pool::Sqlite { read, write } => {
                 read.close().await;
-                write.close().await;
+                write.pool().close().await;
             }
             Pool::Postgres(p) => p.close().await,
         }

@@ -6,34 +6,30 @@
 //! never commits: answered 201, never stored (the full-disk bug of issue 12). So after any failure
 //! other than a constraint violation that rolled back cleanly, the connection is closed instead of
 //! going back to the pool; the pool opens a fresh one. (Closing a SQLite connection rolls back
-//! whatever it had open.)
+//! whatever it had open.) SQLite's writes are grouped into shared commits by `group.rs`, which keeps
+//! the same rule; this file runs Postgres's, one transaction per write.
 //!
 //! Bookkeeping writes whose loss a crash could not turn into a duplicate or a lost write (the
 //! stored outcome of a request that wrote nothing else, a 4xx) commit with [`Durability::Relaxed`]:
-//! SQLite `synchronous = NORMAL` for that transaction, Postgres `synchronous_commit = off`. They
-//! reach the disk with the next fully durable commit (both logs are written in order, and a full
-//! commit flushes everything before it); such an outcome lost to a power cut only lets the request
-//! run again, which writes nothing. A create's own write, which carries its key's outcome, is always
-//! fully durable.
+//! Postgres `synchronous_commit = off` for that transaction. They reach the disk with the next fully
+//! durable commit (the log is written in order, and a full commit flushes everything before it);
+//! such an outcome lost to a power cut only lets the request run again, which writes nothing. A
+//! create's own write, which carries its key's outcome, is always fully durable. On SQLite every
+//! group commit is fully durable (`group.rs` says why).
 
-use sqlx::{Connection, Database, Executor, Pool};
+use sqlx::{Connection, PgConnection, PgPool};
 
 use super::DbError;
 use super::health::WriteHealth;
 
-/// Runs `body` in one transaction on a connection of `pool` (the writer pool on SQLite), commits,
-/// and notes the outcome in `health`. The write is acknowledged (`Ok`) only after `COMMIT`
-/// succeeded.
-pub(crate) async fn in_tx<DB, T>(
+/// Runs `body` in one transaction on a connection of `pool`, commits, and notes the outcome in
+/// `health`. The write is acknowledged (`Ok`) only after `COMMIT` succeeded.
+pub(crate) async fn in_tx<T>(
     health: &WriteHealth,
-    pool: &Pool<DB>,
+    pool: &PgPool,
     durability: Durability,
-    body: impl AsyncFnOnce(&mut DB::Connection) -> Result<T, DbError>,
-) -> Result<T, DbError>
-where
-    DB: Database,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-{
+    body: impl AsyncFnOnce(&mut PgConnection) -> Result<T, DbError>,
+) -> Result<T, DbError> {
     let result = run(pool, durability, body).await;
     health.note(&result);
     result
@@ -48,44 +44,14 @@ pub(crate) enum Durability {
     Relaxed,
 }
 
-/// SQLite's `synchronous` is per connection, set around the transaction; Postgres's
-/// `synchronous_commit` is set inside it and ends with it.
-fn is_sqlite<DB: Database>() -> bool {
-    DB::NAME == "SQLite"
-}
-
-async fn run<DB, T>(
-    pool: &Pool<DB>,
+async fn run<T>(
+    pool: &PgPool,
     durability: Durability,
-    body: impl AsyncFnOnce(&mut DB::Connection) -> Result<T, DbError>,
-) -> Result<T, DbError>
-where
-    DB: Database,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-{
+    body: impl AsyncFnOnce(&mut PgConnection) -> Result<T, DbError>,
+) -> Result<T, DbError> {
     let mut conn = pool.acquire().await?;
     let relaxed = durability == Durability::Relaxed;
-    let around = relaxed && is_sqlite::<DB>();
-    if around
-        && let Err(e) = sqlx::raw_sql("PRAGMA synchronous = NORMAL")
-            .execute(&mut *conn)
-            .await
-    {
-        conn.close_on_drop();
-        return Err(e.into());
-    }
-    let inside = relaxed && !is_sqlite::<DB>();
-    let (result, mut clean) = attempt::<DB, T>(&mut conn, inside, body).await;
-    if around
-        && clean
-        && sqlx::raw_sql("PRAGMA synchronous = FULL")
-            .execute(&mut *conn)
-            .await
-            .is_err()
-    {
-        // Never hand a relaxed connection to a write that must be durable.
-        clean = false;
-    }
+    let (result, clean) = attempt(&mut conn, relaxed, body).await;
     if !clean {
         // Closed instead of returned to the pool, whatever state it is in.
         conn.close_on_drop();
@@ -95,15 +61,11 @@ where
 
 /// Runs the transaction (relaxing its commit inside it when `relax_inside`); the flag says whether
 /// the connection is known to be clean afterwards.
-async fn attempt<DB, T>(
-    conn: &mut DB::Connection,
+async fn attempt<T>(
+    conn: &mut PgConnection,
     relax_inside: bool,
-    body: impl AsyncFnOnce(&mut DB::Connection) -> Result<T, DbError>,
-) -> (Result<T, DbError>, bool)
-where
-    DB: Database,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-{
+    body: impl AsyncFnOnce(&mut PgConnection) -> Result<T, DbError>,
+) -> (Result<T, DbError>, bool) {
     let mut tx = match conn.begin().await {
         Ok(tx) => tx,
         Err(e) => return (Err(e.into()), false),
@@ -123,11 +85,16 @@ where
         Err(e) => {
             // A constraint violation, or a lost idempotency claim the body noticed itself: the
             // statement failed cleanly and the rollback leaves the connection reusable.
-            let clean = (is_constraint_violation(&e) || matches!(e, DbError::ClaimLost))
-                && tx.rollback().await.is_ok();
+            let clean = rolls_back_cleanly(&e) && tx.rollback().await.is_ok();
             (Err(e), clean)
         }
     }
+}
+
+/// Whether `e` failed one statement and left its transaction usable after a rollback: a
+/// constraint violation, or a lost idempotency claim the body noticed itself.
+pub(crate) fn rolls_back_cleanly(e: &DbError) -> bool {
+    is_constraint_violation(e) || matches!(e, DbError::ClaimLost)
 }
 
 fn is_constraint_violation(e: &DbError) -> bool {
