@@ -1,7 +1,9 @@
 //! A full file system under a SQLite database (a small tmpfs this test mounts): while it is full,
 //! creates get 503 `SERVICE_UNAVAILABLE` with `Retry-After` and `/healthz` says the store is
 //! unhealthy; no create answers 201 without a resource that can be read back; once space returns,
-//! creates succeed again without a restart, and everything acknowledged survives a restart.
+//! creates succeed again without a restart, and everything acknowledged survives a restart. The
+//! same holds for creates sent by 16 clients at once, which SQLite's writer groups into shared
+//! commits (a failed commit fails every create of its batch).
 //!
 //! Needs permission to mount a tmpfs (root, as in CI); without it the test says so and does nothing.
 
@@ -211,6 +213,113 @@ async fn full_disk_never_acknowledges_a_lost_write() {
         missing.is_empty(),
         "{} of {} acknowledged creates missing after restart",
         missing.len(),
+        acknowledged.len()
+    );
+    srv.stop().await;
+}
+
+/// Creates `ns` from 16 clients at once (so that SQLite's writer groups them into shared commits);
+/// returns each create's number, status and invoice id, checking every 201 reads back at once and
+/// every 503 carries `Retry-After`.
+async fn concurrent_creates(
+    srv: &TestServer,
+    token: &str,
+    biz: &str,
+    cus: &str,
+    ns: std::ops::Range<usize>,
+) -> Vec<(usize, u16, Option<String>)> {
+    let ns: Vec<usize> = ns.collect();
+    let clients = ns.chunks(ns.len().div_ceil(16)).map(|chunk| async move {
+        let mut out = Vec::new();
+        for &n in chunk {
+            let r = create_invoice(srv, token, biz, cus, n).await;
+            let status = r.status().as_u16();
+            let retry_after = r.headers().contains_key("retry-after");
+            let body: Value = r.json().await.unwrap();
+            let id = body["id"].as_str().map(str::to_owned);
+            match status {
+                201 => assert!(
+                    readable(srv, token, biz, id.as_deref().unwrap()).await,
+                    "a 201 must be readable at once"
+                ),
+                503 => {
+                    assert!(retry_after, "503 carries Retry-After");
+                    assert_eq!(body["error"]["code"], "SERVICE_UNAVAILABLE", "{body}");
+                }
+                other => panic!("a create got {other}: {body}"),
+            }
+            out.push((n, status, id));
+        }
+        out
+    });
+    futures_util::future::join_all(clients)
+        .await
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_creates_on_a_full_disk_are_refused_and_never_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(_tmpfs) = Tmpfs::mount(dir.path(), "6m") else {
+        eprintln!("skipping: cannot mount a tmpfs here (needs root)");
+        return;
+    };
+    let url = format!("sqlite://{}", dir.path().join("backstop.db").display());
+    let cfg = config(&url);
+    let srv = start(cfg.clone()).await;
+    let Tenant { biz, btoken, .. } = tenant(&srv).await;
+    let cus = create_customer(&srv, &btoken, &biz).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let before = concurrent_creates(&srv, &btoken, &biz, &cus, 1..65).await;
+    assert!(before.iter().all(|(_, s, _)| *s == 201), "creates work");
+
+    let filler = fill(dir.path());
+    let full = concurrent_creates(&srv, &btoken, &biz, &cus, 1001..1161).await;
+    assert!(
+        full.iter().any(|(_, s, _)| *s == 503),
+        "a full disk refuses writes"
+    );
+
+    std::fs::remove_file(&filler).unwrap();
+    let mut after = Vec::new();
+    // Bounded: 20 bursts of 32 creates, until one burst is all 201.
+    for burst in 0..20 {
+        let start = 2001 + burst * 32;
+        let got = concurrent_creates(&srv, &btoken, &biz, &cus, start..start + 32).await;
+        let recovered = got.iter().all(|(_, s, _)| *s == 201);
+        after.extend(got);
+        if recovered {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        after.iter().rev().take(32).all(|(_, s, _)| *s == 201),
+        "creates succeed again once space returns"
+    );
+    srv.stop().await;
+
+    let srv = start(cfg).await;
+    let acknowledged: Vec<String> = [before, full, after]
+        .into_iter()
+        .flatten()
+        .filter_map(|(_, s, id)| (s == 201).then(|| id.unwrap()))
+        .collect();
+    let mut missing = 0;
+    for id in &acknowledged {
+        if !readable(&srv, &btoken, &biz, id).await {
+            missing += 1;
+        }
+    }
+    assert_eq!(
+        missing,
+        0,
+        "of {} acknowledged creates, missing after restart",
         acknowledged.len()
     );
     srv.stop().await;
