@@ -90,12 +90,24 @@ async fn readable(srv: &TestServer, token: &str, biz: &str, id: &str) -> bool {
         == 200
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn full_disk_never_acknowledges_a_lost_write() {
+/// A server on a SQLite file in a 6 MiB tmpfs, with a business and a customer.
+struct OnTmpfs {
+    dir: tempfile::TempDir,
+    /// Bound after `dir` where destructured, so it is unmounted first.
+    _tmpfs: Tmpfs,
+    cfg: backstop_app::ServeConfig,
+    srv: TestServer,
+    biz: String,
+    btoken: String,
+    cus: String,
+}
+
+/// [`OnTmpfs`], or `None` (said on stderr) where this test may not mount a tmpfs.
+async fn on_small_tmpfs() -> Option<OnTmpfs> {
     let dir = tempfile::tempdir().unwrap();
-    let Some(_tmpfs) = Tmpfs::mount(dir.path(), "6m") else {
+    let Some(tmpfs) = Tmpfs::mount(dir.path(), "6m") else {
         eprintln!("skipping: cannot mount a tmpfs here (needs root)");
-        return;
+        return None;
     };
     let url = format!("sqlite://{}", dir.path().join("backstop.db").display());
     let cfg = config(&url);
@@ -105,6 +117,31 @@ async fn full_disk_never_acknowledges_a_lost_write() {
         .as_str()
         .unwrap()
         .to_owned();
+    Some(OnTmpfs {
+        dir,
+        _tmpfs: tmpfs,
+        cfg,
+        srv,
+        biz,
+        btoken,
+        cus,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn full_disk_never_acknowledges_a_lost_write() {
+    let Some(OnTmpfs {
+        dir,
+        _tmpfs,
+        cfg,
+        srv,
+        biz,
+        btoken,
+        cus,
+    }) = on_small_tmpfs().await
+    else {
+        return;
+    };
 
     let mut acknowledged: Vec<(usize, String)> = Vec::new();
     let mut n = 0;
@@ -261,19 +298,18 @@ async fn concurrent_creates(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_creates_on_a_full_disk_are_refused_and_never_lost() {
-    let dir = tempfile::tempdir().unwrap();
-    let Some(_tmpfs) = Tmpfs::mount(dir.path(), "6m") else {
-        eprintln!("skipping: cannot mount a tmpfs here (needs root)");
+    let Some(OnTmpfs {
+        dir,
+        _tmpfs,
+        cfg,
+        srv,
+        biz,
+        btoken,
+        cus,
+    }) = on_small_tmpfs().await
+    else {
         return;
     };
-    let url = format!("sqlite://{}", dir.path().join("backstop.db").display());
-    let cfg = config(&url);
-    let srv = start(cfg.clone()).await;
-    let Tenant { biz, btoken, .. } = tenant(&srv).await;
-    let cus = create_customer(&srv, &btoken, &biz).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
 
     let before = concurrent_creates(&srv, &btoken, &biz, &cus, 1..65).await;
     assert!(before.iter().all(|(_, s, _)| *s == 201), "creates work");
