@@ -17,8 +17,8 @@
 //! - A failure that leaves the transaction in an unknown state (storage full, I/O, a failed
 //!   savepoint) fails the whole batch: every write in it gets that error (503 with `Retry-After` for
 //!   storage failures), and its connection is closed instead of going back to the pool.
-//! - A failed `COMMIT` fails every write of the batch; sqlx rolls the connection back or, if it
-//!   cannot, the pool discards it (see `write.rs` for why that matters on SQLite).
+//! - A failed `COMMIT` fails every write of the batch, and its connection is closed rather than
+//!   pooled (see `write.rs` for why that matters on SQLite).
 //! - Cancellation (a client gone, a timeout) never strands a batch: a write dropped in the middle of
 //!   its statements has its savepoint rolled back by sqlx and the batch committed for the others;
 //!   a write dropped while waiting makes sure someone commits its batch. The `COMMIT` itself runs in
