@@ -18,14 +18,20 @@ async fn open() -> (tempfile::TempDir, Db, Arc<GroupWriter>) {
     (dir, db, writer)
 }
 
-async fn put(db: &Db, name: &str) -> Result<(), DbError> {
-    write_tx!(db, |c| {
+/// Inserts the setting `$name` on the connection `$c` of a [`write_tx!`] body (a macro: the body
+/// is written for both backends).
+macro_rules! insert {
+    ($c:ident, $name:expr) => {{
         sqlx::query("INSERT INTO settings (name, value) VALUES ($1, 'v')")
-            .bind(name)
-            .execute(&mut *c)
+            .bind($name)
+            .execute(&mut *$c)
             .await?;
         Ok(())
-    })
+    }};
+}
+
+async fn put(db: &Db, name: &str) -> Result<(), DbError> {
+    write_tx!(db, |c| insert!(c, name))
 }
 
 /// Like [`put`], once `waiting` other writes queue behind it (at most 5 s).
@@ -42,11 +48,7 @@ async fn put_when_queued(
             }
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
-        sqlx::query("INSERT INTO settings (name, value) VALUES ($1, 'v')")
-            .bind(name)
-            .execute(&mut *c)
-            .await?;
-        Ok(())
+        insert!(c, name)
     })
 }
 
