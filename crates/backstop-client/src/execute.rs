@@ -155,7 +155,7 @@ where
         let mut attempts: u32 = 0;
         let mut refreshed = false;
         let mut previous_delay: Option<Duration> = None;
-        let mut last: Option<Error> = None;
+        let mut last: Option<Box<Error>> = None;
         // The budget's grant for the retry under way; it counts as in progress until its attempt
         // ends.
         let mut retry: Option<RetryToken<'_>> = None;
@@ -197,7 +197,7 @@ where
                         return Err(Error::CircuitOpen {
                             host,
                             attempts,
-                            last: last.map(Box::new),
+                            last,
                         });
                     }
                     admitted
@@ -296,7 +296,7 @@ where
                     tracing::debug!(parent: &span, "deadline exceeded during the attempt");
                     return Err(Error::DeadlineExceeded {
                         attempts,
-                        last: last.map(Box::new),
+                        last,
                     });
                 };
                 attempts += sent - 1;
@@ -360,7 +360,7 @@ where
                 {
                     Ok(value) => {
                         t.headers_mut().insert(AUTHORIZATION, value);
-                        last = Some(error);
+                        last = Some(Box::new(error));
                         continue;
                     }
                     Err(source) => return Err(Error::Refresh { source, attempts }),
@@ -400,7 +400,7 @@ where
             }
             tracing::debug!(method = %p.method, path = p.path, attempt = attempts, ?delay, "retrying");
             previous_delay = Some(delay);
-            last = Some(error);
+            last = Some(Box::new(error));
             (cfg.sleep)(delay).await;
         }
     }
