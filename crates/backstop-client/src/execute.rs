@@ -294,10 +294,7 @@ where
                 drop(retry.take());
                 let Some((outcome, permit, sent)) = result else {
                     tracing::debug!(parent: &span, "deadline exceeded during the attempt");
-                    return Err(Error::DeadlineExceeded {
-                        attempts,
-                        last,
-                    });
+                    return Err(Error::DeadlineExceeded { attempts, last });
                 };
                 attempts += sent - 1;
 
